@@ -1,0 +1,7 @@
+"""Allow ``python -m curvature``."""
+
+import sys
+
+from curvature.cli import main
+
+sys.exit(main())

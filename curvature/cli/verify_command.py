@@ -1,0 +1,106 @@
+"""``curvature verify``: check every claim made for the adaptive rule and print the verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from curvature.claims.base import to_json_ready
+from curvature.verify import Verification, report_data, run_verification
+
+DEFAULT_OUT = Path("curvature-results")
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``verify`` subcommand."""
+    parser = subparsers.add_parser(
+        "verify",
+        help="check each claim on each objective and report verdicts",
+        description=(
+            "Check each claim made for the adaptive learning rate on its objectives and print "
+            "a verdict (holds, fails or inconclusive) with evidence. Writes OUT/verdicts.json "
+            "and OUT/verdicts.md after every check. Exits 0 when every check ran, whatever the "
+            "verdicts, 1 when a check could not run, and 2 on invalid arguments."
+        ),
+    )
+    parser.add_argument("--quick", action="store_true", help="small budgets: about 30 s on 2 cores")
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: ./{DEFAULT_OUT})"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="run seed (default: 0)")
+    parser.add_argument(
+        "--objective",
+        action="append",
+        metavar="SPEC",
+        help="a built-in objective id or module.path:factory; repeat for several "
+        "(default: each claim's own objectives)",
+    )
+    parser.add_argument(
+        "--claim",
+        action="append",
+        metavar="ID",
+        help="a claim id; repeat for several (default: all)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--json", action="store_true", help="print verdicts.json to stdout")
+    parser.set_defaults(run=run)
+
+
+def run(arguments: argparse.Namespace) -> int:
+    """Run the verification and print the table; return the exit status."""
+    show_progress = not arguments.quiet
+
+    def progress(
+        index: int, total: int, claim: str, objective: str, outcome: str, seconds: float
+    ) -> None:
+        if show_progress:
+            print(
+                f"[{index}/{total}] {claim} on {objective}: {outcome} ({seconds:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    try:
+        verification = run_verification(
+            seed=arguments.seed,
+            quick=arguments.quick,
+            out_dir=arguments.out,
+            objective_specs=arguments.objective,
+            claim_ids=arguments.claim,
+            progress=progress,
+        )
+    except ValueError as error:
+        print(f"curvature verify: error: {error}", file=sys.stderr)
+        return 2
+
+    if arguments.json:
+        print(json.dumps(to_json_ready(report_data(verification)), indent=2))
+    else:
+        print(format_table(verification))
+        print(f"\nReport: {arguments.out / 'verdicts.json'} and {arguments.out / 'verdicts.md'}")
+    return 1 if verification.errors else 0
+
+
+def format_table(verification: Verification) -> str:
+    """Return the verdicts as a plain-text table, one row per result."""
+    rows = [(r.claim, r.objective, r.verdict.value, r.summary) for r in verification.results]
+    rows += [(e.claim, e.objective, "error", e.error) for e in verification.errors]
+    header = ("claim", "objective", "verdict", "evidence")
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]
+    lines = []
+    for row in [header, *rows]:
+        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths)]
+        lines.append("  ".join([*cells, row[3]]))
+    counts = {
+        verdict: sum(1 for row in rows if row[2] == verdict)
+        for verdict in ("holds", "fails", "inconclusive", "error")
+    }
+    summary = ", ".join(f"{count} {verdict}" for verdict, count in counts.items() if count)
+    for task in verification.skipped:
+        lines.append(f"skipped: {task.claim} on {task.objective}: {task.reason}")
+    skipped = f", {len(verification.skipped)} skipped" if verification.skipped else ""
+    lines.append(f"\n{summary}{skipped} in {verification.seconds:.1f} s (seed {verification.seed})")
+    return "\n".join(lines)
