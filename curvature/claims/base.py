@@ -16,6 +16,15 @@ import numpy as np
 
 from curvature.objectives.base import Objective
 
+DETERMINISTIC_OBJECTIVES = (
+    "quadratic-psd",
+    "quadratic-indefinite",
+    "rosenbrock",
+    "logreg-breast-cancer",
+    "mlp-digits",
+)
+"""The built-in deterministic objectives, the default set of most claims."""
+
 
 class Verdict(str, enum.Enum):
     """The outcome of checking one claim on one objective."""

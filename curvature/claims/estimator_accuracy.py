@@ -19,7 +19,13 @@ import math
 import numpy as np
 import torch
 
-from curvature.claims.base import CheckContext, Claim, ClaimResult, Verdict
+from curvature.claims.base import (
+    DETERMINISTIC_OBJECTIVES,
+    CheckContext,
+    Claim,
+    ClaimResult,
+    Verdict,
+)
 from curvature.estimators import (
     diagonal_variance,
     hessian,
@@ -47,13 +53,7 @@ class EstimatorAccuracy(Claim):
         "variances (1/m) sum_{j!=i} H_ij^2 and (2/m)(||H||_F^2 - sum_i H_ii^2); the mini-batch "
         "average of per-batch diagonals equals the diagonal of the mean loss."
     )
-    default_objectives = (
-        "quadratic-psd",
-        "quadratic-indefinite",
-        "rosenbrock",
-        "logreg-breast-cancer",
-        "mlp-digits",
-    )
+    default_objectives = DETERMINISTIC_OBJECTIVES
 
     def skip_reason(self, objective: Objective) -> str | None:
         """Skip objectives whose dense Hessian would be too large for a reference."""

@@ -15,7 +15,13 @@ import math
 import numpy as np
 import torch
 
-from curvature.claims.base import CheckContext, Claim, ClaimResult, Verdict
+from curvature.claims.base import (
+    DETERMINISTIC_OBJECTIVES,
+    CheckContext,
+    Claim,
+    ClaimResult,
+    Verdict,
+)
 from curvature.objectives.base import Objective
 from curvature.optim.rule import learning_rate_bounds
 from curvature.trajectory import run_trajectory
@@ -32,13 +38,7 @@ class LearningRateBounds(Claim):
         "eta_min <= eta_t <= eta_max along the run, with eta_min = lr/sqrt(1 + lambda n L_t) "
         "and eta_max = lr/sqrt(1 + lambda n mu_t) from the extreme eigenvalues of H(theta_t)."
     )
-    default_objectives = (
-        "quadratic-psd",
-        "quadratic-indefinite",
-        "rosenbrock",
-        "logreg-breast-cancer",
-        "mlp-digits",
-    )
+    default_objectives = DETERMINISTIC_OBJECTIVES
 
     def skip_reason(self, objective: Objective) -> str | None:
         """Skip objectives whose dense Hessian would be too large for an exact spectrum."""

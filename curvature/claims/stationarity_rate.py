@@ -23,7 +23,13 @@ import math
 
 import numpy as np
 
-from curvature.claims.base import CheckContext, Claim, ClaimResult, Verdict
+from curvature.claims.base import (
+    DETERMINISTIC_OBJECTIVES,
+    CheckContext,
+    Claim,
+    ClaimResult,
+    Verdict,
+)
 from curvature.objectives.base import Objective, is_stochastic
 from curvature.rates import PowerLawFit, fit_power_law, geometric_grid, running_minimum
 from curvature.trajectory import Trajectory, run_trajectory
@@ -43,11 +49,7 @@ class StationarityRate(Claim):
         "min_{t<T} ||grad L(theta_t)||^2 <= O(1/sqrt(T)) for the rule with constant lr."
     )
     default_objectives = (
-        "quadratic-psd",
-        "quadratic-indefinite",
-        "rosenbrock",
-        "logreg-breast-cancer",
-        "mlp-digits",
+        *DETERMINISTIC_OBJECTIVES,
         "logreg-breast-cancer-minibatch",
         "mlp-digits-minibatch",
         "quadratic-psd-noisy",

@@ -30,7 +30,37 @@ class DataObjective(Objective):
         return self.loss_on(params, None)
 
 
-class MiniBatch(StochasticObjective):
+class _Wrapped(StochasticObjective):
+    """A stochastic objective whose expected loss, Hessian and region are those of ``base``."""
+
+    base: Objective
+
+    def _copy_facts(self, base: Objective) -> None:
+        self.base = base
+        self.seed = base.seed
+        self.smoothness = base.smoothness
+        self.lower_bound = base.lower_bound
+        self.lower_bound_method = base.lower_bound_method
+        self.settings = base.settings
+
+    def initial_parameters(self) -> list[Tensor]:
+        """Return the base objective's θ₀."""
+        return self.base.initial_parameters()
+
+    def loss(self, params: Sequence[Tensor]) -> Tensor:
+        """Return the base objective's loss, the expectation of the stochastic loss."""
+        return self.base.loss(params)
+
+    def hessian(self, params: Sequence[Tensor]) -> Tensor:
+        """Return the base objective's Hessian."""
+        return self.base.hessian(params)
+
+    def in_region(self, params: Sequence[Tensor]) -> bool:
+        """Return the base objective's region test."""
+        return self.base.in_region(params)
+
+
+class MiniBatch(_Wrapped):
     """Mini-batch sampling of a :class:`DataObjective`: the loss on b samples drawn uniformly.
 
     Each call of :meth:`stochastic_loss` draws b distinct indices uniformly at random
@@ -45,43 +75,23 @@ class MiniBatch(StochasticObjective):
                 f"`batch_size` must be at most the number of samples ({base.num_samples}), "
                 f"got {batch_size}"
             )
-        self.base = base
+        self._copy_facts(base)
+        self.data = base
         self.batch_size = batch_size
         self.name = f"{base.name}-minibatch"
-        self.seed = base.seed
-        self.smoothness = base.smoothness
-        self.lower_bound = base.lower_bound
-        self.lower_bound_method = base.lower_bound_method
-        self.settings = base.settings
         self.gradient_variance = None
         self.noise_description = (
             f"mini-batches of {batch_size} of {base.num_samples} samples, drawn uniformly "
             "without replacement"
         )
 
-    def initial_parameters(self) -> list[Tensor]:
-        """Return the base objective's θ₀."""
-        return self.base.initial_parameters()
-
-    def loss(self, params: Sequence[Tensor]) -> Tensor:
-        """Return the full-data loss, the expectation of the mini-batch loss."""
-        return self.base.loss(params)
-
-    def hessian(self, params: Sequence[Tensor]) -> Tensor:
-        """Return the full-data Hessian."""
-        return self.base.hessian(params)
-
-    def in_region(self, params: Sequence[Tensor]) -> bool:
-        """Return the base objective's region test."""
-        return self.base.in_region(params)
-
     def stochastic_loss(self, params: Sequence[Tensor], generator: torch.Generator) -> Tensor:
         """Return the loss on one mini-batch drawn with ``generator``."""
-        indices = torch.randperm(self.base.num_samples, generator=generator)[: self.batch_size]
-        return self.base.loss_on(params, indices)
+        indices = torch.randperm(self.data.num_samples, generator=generator)[: self.batch_size]
+        return self.data.loss_on(params, indices)
 
 
-class GradientNoise(StochasticObjective):
+class GradientNoise(_Wrapped):
     """Additive Gaussian gradient noise of known variance on any objective.
 
     Each sample is f̃(θ) = f(θ) + ⟨ξ, θ⟩ with ξ ~ N(0, (σ²/n) I) drawn anew per call, so
@@ -90,34 +100,13 @@ class GradientNoise(StochasticObjective):
     """
 
     def __init__(self, base: Objective, variance: float, name: str | None = None) -> None:
-        self.base = base
+        self._copy_facts(base)
         self.variance = check_positive("variance", variance)
         self.gradient_variance = self.variance
         self.name = name or f"{base.name}-noisy"
-        self.seed = base.seed
-        self.smoothness = base.smoothness
-        self.lower_bound = base.lower_bound
-        self.lower_bound_method = base.lower_bound_method
-        self.settings = base.settings
         self.noise_description = (
             f"additive Gaussian gradient noise, E||xi||^2 = {variance:g} (isotropic)"
         )
-
-    def initial_parameters(self) -> list[Tensor]:
-        """Return the base objective's θ₀."""
-        return self.base.initial_parameters()
-
-    def loss(self, params: Sequence[Tensor]) -> Tensor:
-        """Return the noise-free loss f."""
-        return self.base.loss(params)
-
-    def hessian(self, params: Sequence[Tensor]) -> Tensor:
-        """Return the noise-free Hessian, which is also the Hessian of every sample."""
-        return self.base.hessian(params)
-
-    def in_region(self, params: Sequence[Tensor]) -> bool:
-        """Return the base objective's region test."""
-        return self.base.in_region(params)
 
     def stochastic_loss(self, params: Sequence[Tensor], generator: torch.Generator) -> Tensor:
         """Return f(θ) + ⟨ξ, θ⟩ with a fresh ξ ~ N(0, (σ²/n) I)."""
