@@ -11,6 +11,7 @@ from curvature.errors import (
     MissingGraphError,
     NonFiniteValueError,
     UndefinedLearningRateError,
+    UnsupportedModuleError,
 )
 from curvature.optim import CurvatureAdaptiveSGD, adaptive_learning_rate, learning_rate_bounds
 
@@ -22,6 +23,7 @@ __all__ = [
     "MissingGraphError",
     "NonFiniteValueError",
     "UndefinedLearningRateError",
+    "UnsupportedModuleError",
     "__version__",
     "adaptive_learning_rate",
     "learning_rate_bounds",

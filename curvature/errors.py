@@ -11,6 +11,10 @@ class MissingGraphError(CurvatureError):
     """Gradients carry no autograd graph, so no Hessian-vector product can be taken."""
 
 
+class UnsupportedModuleError(CurvatureError):
+    """A submodule of a model cannot be differentiated twice, so no HVP can be taken."""
+
+
 class NonFiniteValueError(CurvatureError, FloatingPointError):
     """A loss, gradient or curvature estimate is NaN or infinite; no parameter was changed."""
 

@@ -4,7 +4,8 @@ Exact references (n HVPs each): :func:`hessian`, :func:`hessian_diagonal`,
 :func:`hessian_trace`. Stochastic estimators (m HVPs for m probes):
 :func:`hutchinson_diagonal`, :func:`hutchinson_trace`, :func:`hutchinson_samples`.
 The adaptive rule's mini-batch average: :func:`minibatch_hessian_diagonal`.
-Spectrum: :func:`top_eigenvalue`. Building block: :func:`hvp`.
+Spectrum: :func:`top_eigenvalue`. Building block: :func:`hvp`. An ``nn.Module``'s loss on a
+batch as a pure function of its parameters, for all of them: :func:`module_loss`.
 """
 
 from curvature.estimators._params import LossFunction, flatten, unflatten
@@ -20,12 +21,14 @@ from curvature.estimators.hutchinson import (
 )
 from curvature.estimators.hvp import batched_hvp, hvp
 from curvature.estimators.minibatch import minibatch_hessian_diagonal
+from curvature.estimators.modules import ModuleLoss, module_loss
 from curvature.estimators.spectrum import EigenvalueEstimate, top_eigenvalue
 
 __all__ = [
     "EigenvalueEstimate",
     "HutchinsonSamples",
     "LossFunction",
+    "ModuleLoss",
     "batched_hvp",
     "diagonal_variance",
     "draw_probes",
@@ -38,6 +41,7 @@ __all__ = [
     "hutchinson_trace",
     "hvp",
     "minibatch_hessian_diagonal",
+    "module_loss",
     "top_eigenvalue",
     "trace_variance",
     "unflatten",

@@ -13,7 +13,13 @@ import torch
 from torch import Tensor
 
 LossFunction = Callable[[Sequence[Tensor]], Tensor]
-"""A loss as a pure function of the parameter tensors; it must return a scalar tensor."""
+"""A loss as a pure function of the parameter tensors; it must return a scalar tensor.
+
+A loss may carry two optional attributes that the estimators read:
+``param_names``, one name per parameter, used in error messages, and ``vmap_randomness``,
+the ``randomness`` argument passed to ``torch.func.vmap`` (set it to ``"same"`` only when
+every call draws the same random numbers, as :class:`~curvature.estimators.ModuleLoss` does).
+"""
 
 SUPPORTED_DTYPES = (torch.float32, torch.float64)
 
@@ -83,6 +89,15 @@ def unflatten_batched(matrix: Tensor, like: Sequence[Tensor]) -> tuple[Tensor, .
     return tuple(piece.reshape(matrix.shape[0], *param.shape) for piece, param in zip(pieces, like))
 
 
+def describe_param(index: int, params: Sequence[Tensor], loss_fn: object = None) -> str:
+    """Return ``params[i] (shape)``, followed by the parameter's name when ``loss_fn`` has one."""
+    text = f"params[{index}] {tuple(params[index].shape)}"
+    names = getattr(loss_fn, "param_names", None)
+    if names is not None and index < len(names):
+        text += f" named '{names[index]}'"
+    return text
+
+
 def check_loss(
     loss_fn: LossFunction, params: Sequence[Tensor], caller: str, allow_unused: bool
 ) -> Tensor:
@@ -120,7 +135,7 @@ def check_loss(
     gradients = torch.autograd.grad(loss, leaves, allow_unused=True)
     unused = [index for index, gradient in enumerate(gradients) if gradient is None]
     if unused and not allow_unused:
-        shapes = ", ".join(f"params[{index}] {tuple(params[index].shape)}" for index in unused)
+        shapes = ", ".join(describe_param(index, params, loss_fn) for index in unused)
         raise ValueError(
             f"{caller}: the loss does not depend on {shapes}; its rows and columns of the Hessian "
             "are zero. Remove the parameter or pass allow_unused=True to get those zeros"
@@ -128,8 +143,8 @@ def check_loss(
     for index, gradient in enumerate(gradients):
         if gradient is not None and not torch.isfinite(gradient).all().item():
             raise ValueError(
-                f"{caller}: the gradient of params[{index}] contains NaN or infinity at the "
-                "given parameters"
+                f"{caller}: the gradient of {describe_param(index, params, loss_fn)} contains "
+                "NaN or infinity at the given parameters"
             )
 
     return loss.detach().reshape(())

@@ -41,6 +41,11 @@ def bernstein_radius(
     check_positive_int("num_probes", num_probes)
     check_probability("failure_probability", failure_probability)
     level = math.log(2.0 / failure_probability)
+
+    # Both are non-negative, but for a diagonal H the difference of sums that computes them
+    # can round to about −1e-14, and the square root of a negative variance is NaN.
+    variance = variance.clamp(min=0.0)
+    term_range = term_range.clamp(min=0.0)
     linear = 2.0 * term_range * level / 3.0
     return (linear + torch.sqrt(linear**2 + 8.0 * num_probes * variance * level)) / (
         2.0 * num_probes

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor
 
+from curvature._validation import check_positive, check_positive_int
 from curvature.estimators._params import (
     LossFunction,
     check_loss,
@@ -23,6 +24,10 @@ from curvature.estimators._params import (
 from curvature.estimators.hvp import DEFAULT_CHUNK_SIZE, batched_hvp
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
+
+WORK_BLOCKS = 4
+"""Blocks of chunk_size × n entries alive at once besides the result: the basis rows, the HVPs
+as vmap returns them, their concatenation, and the block averaged during symmetrization."""
 
 
 def hessian(
@@ -35,15 +40,20 @@ def hessian(
 ) -> Tensor:
     """Return the dense n-by-n Hessian of ``loss_fn`` at ``params`` in flattened order.
 
-    Row i is H e_i, computed as a batch of HVPs; the result is symmetrized as (H + Hᵀ)/2,
-    which changes it only by rounding.
+    Row i is H e_i, computed as a batch of HVPs and written into a result allocated once. The
+    result is then symmetrized in place as (H + Hᵀ)/2, which changes it only by rounding.
 
     Cost: n HVPs, in ``ceil(n / chunk_size)`` vmapped chunks. Memory: the n² result plus
-    ``chunk_size`` HVPs at a time.
+    about ``WORK_BLOCKS · chunk_size · n`` entries of work space. When that total exceeds
+    ``max_bytes``, ``chunk_size`` is lowered until it fits.
+
+    .. note::
+        The budget counts the result and the blocks of vectors, not the intermediate
+        tensors of the loss itself, of which vmap keeps ``chunk_size`` copies at once.
 
     Raises:
-        MemoryError: before any allocation, when n² entries exceed ``max_bytes``; the message
-            gives the estimate.
+        MemoryError: before any allocation, when the result and a work space of one row
+            exceed ``max_bytes``; the message gives the estimate.
 
     Example:
         >>> import torch
@@ -54,18 +64,44 @@ def hessian(
     """
     points = prepare_params(params, "hessian")
     n = num_elements(points)
-    _check_dense_budget(n, points[0].element_size(), max_bytes)
+    requested = DEFAULT_CHUNK_SIZE if chunk_size is None else chunk_size
+    check_positive_int("chunk_size", requested)
+    size = dense_chunk_size(n, points[0].element_size(), requested, max_bytes)
     check_loss(loss_fn, points, "hessian", allow_unused)
 
-    rows = []
-    size = chunk_size or DEFAULT_CHUNK_SIZE
+    # Row blocks go straight into the preallocated result, so no second n² copy exists.
+    result = torch.empty((n, n), dtype=points[0].dtype, device=points[0].device)
     for start in range(0, n, size):
         stop = min(start + size, n)
         basis = _basis_rows(start, stop, n, points[0])
-        rows.append(batched_hvp(loss_fn, points, basis, chunk_size=size))
+        result[start:stop] = batched_hvp(loss_fn, points, basis, chunk_size=size)
+        del basis
 
-    matrix = torch.cat(rows)
-    return 0.5 * (matrix + matrix.T)
+    _symmetrize_in_place(result, size)
+    return result
+
+
+def dense_chunk_size(n: int, itemsize: int, chunk_size: int, max_bytes: int) -> int:
+    """Return the largest chunk size up to ``chunk_size`` whose dense Hessian fits ``max_bytes``.
+
+    Raises ``MemoryError`` with the estimate when even one row of work space does not fit.
+    """
+    budget = int(check_positive("max_bytes", max_bytes))
+    result_bytes = n * n * itemsize
+    row_bytes = WORK_BLOCKS * n * itemsize
+    fitting = (budget - result_bytes) // row_bytes if row_bytes else chunk_size
+    if fitting < 1:
+        needed = result_bytes + row_bytes
+        raise MemoryError(
+            f"hessian: the dense Hessian of n={n} parameters needs an estimated "
+            f"{needed / 1024**3:.2f} GiB: {result_bytes / 1024**3:.2f} GiB for the result "
+            f"({itemsize}-byte entries) and {row_bytes / 1024**2:.2f} MiB of work space for "
+            f"one row at a time. That is above max_bytes={max_bytes} "
+            f"({max_bytes / 1024**3:.2f} GiB), so nothing was allocated. Raise max_bytes if the "
+            "memory is there, or use hessian_diagonal or the Hutchinson estimators, which need "
+            "O(n) memory"
+        )
+    return int(min(chunk_size, fitting, max(n, 1)))
 
 
 def hessian_diagonal(
@@ -125,12 +161,14 @@ def _basis_rows(start: int, stop: int, n: int, like: Tensor) -> Tensor:
     return rows
 
 
-def _check_dense_budget(n: int, itemsize: int, max_bytes: int) -> None:
-    needed = n * n * itemsize
-    if needed > max_bytes:
-        raise MemoryError(
-            f"hessian: the dense Hessian of n={n} parameters needs {needed / 1024**3:.2f} GiB "
-            f"({itemsize}-byte entries), above max_bytes={max_bytes} "
-            f"({max_bytes / 1024**3:.2f} GiB). Raise max_bytes if the memory is there, or use "
-            "hessian_diagonal or the Hutchinson estimators, which need O(n) memory"
-        )
+def _symmetrize_in_place(matrix: Tensor, block: int) -> None:
+    # Average the upper block row with the matching lower block column, one block at a time,
+    # so the temporary is block × n rather than a second n × n matrix.
+    n = matrix.shape[0]
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        upper = matrix[start:stop, start:]
+        lower = matrix[start:, start:stop]
+        average = (upper + lower.T) * 0.5
+        upper.copy_(average)
+        lower.copy_(average.T)

@@ -35,6 +35,7 @@ from curvature.estimators._params import (
 from curvature.estimators.hvp import batched_hvp
 
 PROBE_DISTRIBUTIONS = ("rademacher", "gaussian")
+MOMENTS_PROOF = "hutchinson-moments"
 
 
 @dataclass(frozen=True)
@@ -179,19 +180,34 @@ def hutchinson_trace(
 
 
 def diagonal_variance(H: Tensor) -> Tensor:
-    """Return Var[z_i (Hz)_i] = Σ_{j≠i} H_ij² for one Rademacher probe, entry by entry."""
+    """Return Var[z_i (Hz)_i] = Σ_{j≠i} H_ij² for one Rademacher probe, entry by entry.
+
+    The formula is the result ``diagonal_variance`` of the proof ``hutchinson-moments``,
+    evaluated on tensors with lambdify.
+    """
+    # sympy loads on the first call, not with the estimators.
+    from curvature.proofs import result_function
+
     _check_square("H", H)
-    return (H**2).sum(dim=1) - torch.diagonal(H) ** 2
+    variance = result_function(MOMENTS_PROOF, "diagonal_variance")
+    return variance((H**2).sum(dim=1), torch.diagonal(H))
 
 
 def trace_variance(H: Tensor, distribution: str = "rademacher") -> Tensor:
-    """Return Var[zᵀHz] for one probe of a symmetric H: 2(‖H‖_F² − Σ H_ii²) or 2‖H‖_F²."""
+    """Return Var[zᵀHz] for one probe of a symmetric H: 2(‖H‖_F² − Σ H_ii²) or 2‖H‖_F².
+
+    The formulas are the results ``trace_variance`` and ``gaussian_trace_variance`` of the
+    proof ``hutchinson-moments``, evaluated on tensors with lambdify.
+    """
+    from curvature.proofs import result_function
+
     _check_square("H", H)
     check_choice("distribution", distribution, PROBE_DISTRIBUTIONS)
     frobenius = (H**2).sum()
     if distribution == "gaussian":
-        return 2.0 * frobenius
-    return 2.0 * (frobenius - (torch.diagonal(H) ** 2).sum())
+        return result_function(MOMENTS_PROOF, "gaussian_trace_variance")(frobenius)
+    diagonal_sq = (torch.diagonal(H) ** 2).sum()
+    return result_function(MOMENTS_PROOF, "trace_variance")(frobenius, diagonal_sq)
 
 
 def _check_square(name: str, matrix: Tensor) -> None:

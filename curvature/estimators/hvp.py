@@ -16,9 +16,18 @@ from torch import Tensor
 from torch.func import grad, jvp, vjp, vmap
 
 from curvature._validation import check_choice, check_positive_int
+from curvature.errors import NonFiniteValueError
+from curvature.estimators._failures import (
+    draws_same_numbers,
+    explain,
+    is_random_operation_error,
+    random_loss_error,
+    vmap_randomness,
+)
 from curvature.estimators._params import (
     LossFunction,
     check_loss,
+    describe_param,
     flatten,
     flatten_batched,
     num_elements,
@@ -48,6 +57,12 @@ def hvp(
 
     Cost: one HVP (about two to three gradients) plus one gradient to validate the loss.
 
+    Raises:
+        NonFiniteValueError: when the product contains NaN or infinity, which happens where
+            the loss has no finite second derivative (such as √x at 0).
+        ValueError: for a loss that updates tensors in place that are not its parameters.
+        NotImplementedError: for a loss that uses an operation without a second derivative.
+
     Example:
         >>> import torch
         >>> A = torch.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=torch.float64)
@@ -61,7 +76,9 @@ def hvp(
     directions = _prepare_vectors(vectors, points, "hvp")
     check_loss(loss_fn, points, "hvp", allow_unused)
 
-    return _single_hvp(loss_fn, points, directions)
+    products = _single_hvp(loss_fn, points, directions, "hvp")
+    check_finite_products(products, points, loss_fn, "hvp")
+    return products
 
 
 def batched_hvp(
@@ -81,7 +98,16 @@ def batched_hvp(
     ``"reverse-over-reverse"`` (vjp of grad, which equals Hv because H is symmetric), or
     ``"auto"``, which tries the first and falls back to the second. Some operations have no
     forward-mode derivative of their backward pass (in torch 2.13, ``mse_loss`` raises
-    "ZeroTensors are immutable"), and reverse-over-reverse handles them.
+    "ZeroTensors are immutable"), and reverse-over-reverse handles them. A loss may declare
+    the mode that ``"auto"`` tries first as ``loss_fn.hvp_mode``, which
+    :func:`curvature.bench.choose_hvp_mode` sets from a measurement on that loss.
+
+    A loss that draws random numbers, such as dropout in training mode, must draw the same
+    ones at every call, so that all rows belong to one loss. Such a loss runs under
+    ``vmap(randomness="same")``: declared by ``loss_fn.vmap_randomness = "same"``, or found
+    by two evaluations that give the same value. A loss whose draws change raises
+    ``ValueError``. Products with NaN or infinity raise
+    :class:`~curvature.errors.NonFiniteValueError` naming the parameter.
     """
     points = tuple(params)
     size = (
@@ -93,12 +119,39 @@ def batched_hvp(
             f"`matrix` must have shape (k, {num_elements(points)}), got {tuple(matrix.shape)}"
         )
 
-    modes = ("forward-over-reverse", "reverse-over-reverse") if mode == "auto" else (mode,)
+    modes = _auto_modes(loss_fn) if mode == "auto" else (mode,)
+    randomness = vmap_randomness(loss_fn)
     rows = []
     for start in range(0, matrix.shape[0], size):
         block = unflatten_batched(matrix[start : start + size], points)
-        rows.append(flatten_batched(_products(loss_fn, points, block, modes)))
+        products, randomness = _products(loss_fn, points, block, modes, randomness)
+        check_finite_products(products, points, loss_fn, "batched_hvp")
+        rows.append(flatten_batched(products))
     return torch.cat(rows) if rows else matrix.new_zeros((0, matrix.shape[1]))
+
+
+def _auto_modes(loss_fn: LossFunction) -> tuple[str, ...]:
+    order = ("forward-over-reverse", "reverse-over-reverse")
+    preferred = getattr(loss_fn, "hvp_mode", None)
+    if preferred not in order:
+        return order
+    return (preferred, *(other for other in order if other != preferred))
+
+
+def check_finite_products(
+    products: Sequence[Tensor], points: Sequence[Tensor], loss_fn: LossFunction, caller: str
+) -> None:
+    """Raise ``NonFiniteValueError`` naming the first parameter whose products are not finite."""
+    # One transfer for all parameters, because each .item() on a GPU waits for the device.
+    finite = torch.stack([torch.isfinite(product).all() for product in products]).tolist()
+    for index, product_is_finite in enumerate(finite):
+        if not product_is_finite:
+            raise NonFiniteValueError(
+                f"{caller}: the Hessian-vector product contains NaN or infinity in "
+                f"{describe_param(index, points, loss_fn)}, so the loss has no finite second "
+                "derivative at these parameters (as √x or |x|^1.5 at 0, or an overflow). "
+                "Evaluate the curvature at another point, or smooth the loss there"
+            )
 
 
 def _products(
@@ -106,13 +159,23 @@ def _products(
     points: tuple[Tensor, ...],
     block: tuple[Tensor, ...],
     modes: tuple[str, ...],
-) -> tuple[Tensor, ...]:
+    randomness: str,
+) -> tuple[tuple[Tensor, ...], str]:
+    """Return the HVPs of a block of vectors and the vmap randomness that computed them."""
     failures = []
     for mode in modes:
         product = _product_function(loss_fn, points, mode)
         try:
-            return tuple(vmap(product)(block))
+            return tuple(vmap(product, randomness=randomness)(block)), randomness
         except RuntimeError as error:
+            clearer = explain(error, "batched_hvp", final=mode == modes[-1])
+            if clearer is not None:
+                raise clearer from error
+            if randomness == "error" and is_random_operation_error(error):
+                # A loss that seeds its own draws is deterministic, so one shared draw is right.
+                if not draws_same_numbers(loss_fn, points):
+                    raise random_loss_error("batched_hvp") from error
+                return _products(loss_fn, points, block, modes, "same")
             failures.append(f"{mode}: {error}")
 
     # vmap has no batching rule for some operations, such as in-place updates, .item() and
@@ -123,18 +186,35 @@ def _products(
         RuntimeWarning,
         stacklevel=4,
     )
-    product = _product_function(loss_fn, points, modes[-1])
-    results = [product(tuple(tensor[i] for tensor in block)) for i in range(block[0].shape[0])]
-    return tuple(torch.stack(parts) for parts in zip(*results))
+    results = [
+        _single_hvp(loss_fn, points, tuple(tensor[i] for tensor in block), "batched_hvp", modes)
+        for i in range(block[0].shape[0])
+    ]
+    return tuple(torch.stack(parts) for parts in zip(*results)), randomness
 
 
 def _single_hvp(
-    loss_fn: LossFunction, points: tuple[Tensor, ...], directions: tuple[Tensor, ...]
+    loss_fn: LossFunction,
+    points: tuple[Tensor, ...],
+    directions: tuple[Tensor, ...],
+    caller: str,
+    modes: tuple[str, ...] = ("forward-over-reverse", "reverse-over-reverse"),
 ) -> tuple[Tensor, ...]:
+    for mode in modes[:-1]:
+        try:
+            return _product_function(loss_fn, points, mode)(directions)
+        except RuntimeError as error:
+            clearer = explain(error, caller, final=False)
+            if clearer is not None:
+                raise clearer from error
+
     try:
-        return _product_function(loss_fn, points, "forward-over-reverse")(directions)
-    except RuntimeError:
-        return _product_function(loss_fn, points, "reverse-over-reverse")(directions)
+        return _product_function(loss_fn, points, modes[-1])(directions)
+    except RuntimeError as error:
+        clearer = explain(error, caller)
+        if clearer is not None:
+            raise clearer from error
+        raise
 
 
 def _product_function(
@@ -184,4 +264,4 @@ def _prepare_vectors(
     )
 
 
-__all__ = ["batched_hvp", "flatten", "hvp", "unflatten"]
+__all__ = ["batched_hvp", "check_finite_products", "flatten", "hvp", "unflatten"]

@@ -64,6 +64,7 @@ def minibatch_hessian_diagonal(
         def loss_of_batch(ps: Sequence[Tensor], batch: Batch = batch) -> Tensor:
             return batch_loss_fn(ps, batch)
 
+        _copy_loss_attributes(batch_loss_fn, loss_of_batch)
         check_loss(
             loss_of_batch, points, f"minibatch_hessian_diagonal (batch {count})", allow_unused
         )
@@ -84,3 +85,11 @@ def minibatch_hessian_diagonal(
     if count == 0:
         raise ValueError("minibatch_hessian_diagonal: `batches` is empty; pass at least one batch")
     return unflatten(total / count, points)
+
+
+def _copy_loss_attributes(source: object, target: object) -> None:
+    # The estimators read these from the loss: names for messages, vmap's randomness and the
+    # preferred HVP mode.
+    for attribute in ("param_names", "vmap_randomness", "hvp_mode"):
+        if hasattr(source, attribute):
+            setattr(target, attribute, getattr(source, attribute))

@@ -16,8 +16,8 @@ from curvature._validation import (
     check_positive,
     check_positive_int,
 )
-from curvature.errors import NonFiniteValueError
-from curvature.optim.graph_trace import ESTIMATORS, graph_trace
+from curvature.errors import MissingGraphError, NonFiniteValueError
+from curvature.optim.graph_trace import ESTIMATORS, MISSING_GRAPH_MESSAGE, graph_trace
 from curvature.optim.history import CurvatureHistory, UndefinedRateEvent
 from curvature.optim.rule import UNDEFINED_POLICIES, adaptive_learning_rate
 
@@ -70,8 +70,9 @@ class CurvatureAdaptiveSGD(Optimizer):
     .. note::
         The paper's Hessian approximation is a diagonal one. Its trace equals tr(H), so only
         the trace is estimated here. Gradient steps never write NaN or infinity into the
-        parameters: a non-finite loss, gradient or trace raises
-        :class:`~curvature.errors.NonFiniteValueError` before any parameter changes.
+        parameters: a non-finite loss, gradient or trace, or an update that could overflow
+        the parameters' dtype, raises :class:`~curvature.errors.NonFiniteValueError` before
+        any parameter changes.
 
     Example:
         >>> import torch
@@ -175,15 +176,16 @@ class CurvatureAdaptiveSGD(Optimizer):
             with torch.enable_grad():
                 loss = closure()
             _check_closure_loss(loss)
-            if all(param.grad is None for param in params):
+            if _gradients_left_unset(params, loss):
                 if not loss.requires_grad:
                     raise ValueError(
                         "the closure's loss does not require grad and no gradient was set; "
                         "compute the loss with autograd enabled from the optimizer's parameters"
                     )
-                grads = torch.autograd.grad(loss, params, create_graph=refresh, allow_unused=True)
+                grads = _differentiate(loss, params, refresh)
                 for param, grad in zip(params, grads):
-                    param.grad = grad
+                    if grad is not None or param.grad is None:
+                        param.grad = grad
                 graph_known = refresh
 
         active = [param for param in params if param.grad is not None]
@@ -196,6 +198,7 @@ class CurvatureAdaptiveSGD(Optimizer):
                 self._refresh_trace(active, graph_known)
             trace = sum(self._trace_window) / len(self._trace_window)
             lrs = self._rates(trace, refresh)
+            self._check_update_fits(lrs)
         finally:
             # Dropping the graph now breaks the parameter → gradient → graph reference cycle.
             for param in active:
@@ -250,6 +253,11 @@ class CurvatureAdaptiveSGD(Optimizer):
                 "changed. Lower lr or check the model for overflow"
             )
 
+        # A sum is NaN or infinite whenever one of its entries is, so finite sums clear every
+        # gradient with one reduction each and one transfer. Only a non-finite sum (or a
+        # finite one that overflowed) needs the entry-wise search below.
+        if _gradient_sums_finite(self.param_groups):
+            return
         for group_index, group in enumerate(self.param_groups):
             for index, param in enumerate(group["params"]):
                 if param.grad is not None and not torch.isfinite(param.grad).all():
@@ -258,6 +266,33 @@ class CurvatureAdaptiveSGD(Optimizer):
                         f"{tuple(param.shape)}) contains NaN or infinity at step "
                         f"{self._steps_taken}; no parameter was changed. Lower lr or check "
                         "the loss for overflow"
+                    )
+
+    def _check_update_fits(self, lrs: list[float]) -> None:
+        # |θ − η∇L| ≤ max|θ| + η·max|∇L| entrywise, so a bound below the dtype's largest value
+        # rules out an overflow to infinity. The maxima travel in one transfer per device and
+        # dtype, because torch.stack needs one dtype, and the bound is summed in Python floats.
+        entries: dict[tuple[torch.device, torch.dtype], list[tuple[int, int, Tensor, float]]] = {}
+        for group_index, (group, rate) in enumerate(zip(self.param_groups, lrs)):
+            for index, param in enumerate(group["params"]):
+                if param.grad is None or param.numel() == 0:
+                    continue
+                sizes = torch.stack([param.detach().abs().amax(), param.grad.abs().amax()])
+                key = (param.device, sizes.dtype)
+                entries.setdefault(key, []).append((group_index, index, sizes, rate))
+
+        for same_kind in entries.values():
+            values = torch.stack([sizes for _, _, sizes, _ in same_kind]).tolist()
+            for (group_index, index, _, rate), (size, gradient) in zip(same_kind, values):
+                param = self.param_groups[group_index]["params"][index]
+                largest = torch.finfo(param.dtype).max
+                if not size + rate * gradient <= largest:
+                    raise NonFiniteValueError(
+                        f"the update of parameter {index} in group {group_index} (shape "
+                        f"{tuple(param.shape)}) could overflow {param.dtype} at step "
+                        f"{self._steps_taken}: max|θ| = {size:.3g} and η·max|∇L| = "
+                        f"{rate:.3g}·{gradient:.3g}; no parameter was changed. Lower lr, set "
+                        "lr_max, or scale the loss down"
                     )
 
     def _refresh_trace(self, active: list[Tensor], graph_known: bool) -> None:
@@ -312,6 +347,45 @@ class CurvatureAdaptiveSGD(Optimizer):
             self.history.lrs.append(lrs)
             self.history.refreshed.append(refreshed)
         return lrs
+
+
+def _gradient_sums_finite(param_groups: list[dict[str, Any]]) -> bool:
+    sums = [
+        param.grad.sum()
+        for group in param_groups
+        for param in group["params"]
+        if param.grad is not None
+    ]
+    if not sums:
+        return True
+    try:
+        return bool(torch.isfinite(torch.stack(sums)).all())
+    except RuntimeError:
+        # Sums on several devices cannot be stacked; the entry-wise check handles them.
+        return False
+
+
+def _gradients_left_unset(params: list[Tensor], loss: Tensor) -> bool:
+    # True when the closure did not call backward: no gradient at all, or only the zero
+    # tensors without a graph that zero_grad(set_to_none=False) leaves. Gradients of a plain
+    # backward also lack a graph but are not all zero, so the graph check reports them.
+    existing = [param.grad for param in params if param.grad is not None]
+    if not existing:
+        return True
+    if any(grad.requires_grad for grad in existing) or not loss.requires_grad:
+        return False
+    return not any(bool(grad.any()) for grad in existing)
+
+
+def _differentiate(loss: Tensor, params: list[Tensor], create_graph: bool) -> list[Tensor | None]:
+    try:
+        grads = torch.autograd.grad(loss, params, create_graph=create_graph, allow_unused=True)
+    except RuntimeError as error:
+        if "second time" in str(error) or "freed" in str(error):
+            # The closure ran a plain backward whose gradients happened to be all zero.
+            raise MissingGraphError(MISSING_GRAPH_MESSAGE) from error
+        raise
+    return list(grads)
 
 
 def _check_closure_loss(loss: Any) -> None:

@@ -27,6 +27,7 @@ from curvature._validation import check_choice, check_non_negative, check_positi
 from curvature.errors import NonFiniteValueError, UndefinedLearningRateError
 
 UNDEFINED_POLICIES = ("positive-part", "absolute", "previous", "raise")
+BOUNDS_PROOF = "learning-rate-bounds"
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,24 @@ def learning_rate_bounds(
     If every eigenvalue of H lies in [mu, L], then tr(H) and every Rademacher Hutchinson
     sample zᵀHz (because ‖z‖² = n) lie in [n·mu, n·L], and the rule, where defined, gives
     η in [lr/√(1 + λ·n·L), lr/√(1 + λ·n·mu)].
+
+    Both bounds are the results ``eta_min`` and ``eta_max`` of the proof
+    ``learning-rate-bounds`` (:mod:`curvature.proofs.learning_rate_bounds`), evaluated with
+    lambdify.
     """
+    # sympy loads on the first call, not with the optimizer.
+    from curvature.proofs import result_function
+
     if mu > L:
         raise ValueError(f"`mu` must not exceed `L`, got mu={mu!r} and L={L!r}")
     upper_denominator = 1.0 + curvature_scale * n * L
     lower_denominator = 1.0 + curvature_scale * n * mu
     if upper_denominator <= 0.0:
         raise UndefinedLearningRateError(n * L, curvature_scale)
-    eta_min = lr / math.sqrt(upper_denominator)
-    eta_max = lr / math.sqrt(lower_denominator) if lower_denominator > 0.0 else math.inf
+    eta_min = float(result_function(BOUNDS_PROOF, "eta_min")(lr, curvature_scale, n, L))
+    eta_max = (
+        float(result_function(BOUNDS_PROOF, "eta_max")(lr, curvature_scale, n, mu))
+        if lower_denominator > 0.0
+        else math.inf
+    )
     return eta_min, eta_max
