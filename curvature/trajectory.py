@@ -1,22 +1,30 @@
-"""Runs of the adaptive optimizer on an objective, with what the checks measure along them."""
+"""Runs of the adaptive optimizer on an objective, with what the checks measure along them.
+
+Plain SGD and Adam (``torch.optim``) run through the same loop as baselines, and any of the
+three can follow a learning-rate schedule.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor
+from torch.optim.lr_scheduler import LambdaLR
 
-from curvature._validation import check_positive_int
+from curvature._validation import check_choice, check_positive_int
 from curvature.errors import NonFiniteValueError
 from curvature.objectives.base import Objective, is_stochastic
 from curvature.optim import CurvatureAdaptiveSGD, UndefinedRateEvent
 
 DIVERGENCE_THRESHOLD = 1e100
 """A squared gradient norm above this counts as divergence, and the run stops there."""
+
+METHODS = ("adaptive", "sgd", "adam")
+"""The optimizers :func:`run_trajectory` runs: the adaptive rule, and the two baselines."""
 
 
 @dataclass
@@ -26,14 +34,16 @@ class Trajectory:
     Attributes:
         losses: f(θ_t), the full (noise-free) loss.
         grad_norms_sq: ‖∇f(θ_t)‖², of the full loss even when steps used stochastic gradients.
-        lrs: the rate η_t applied at step t.
-        traces: the trace estimate tr(H_t) used at step t.
+        lrs: the rate η_t applied at step t; for Adam, its base rate (the step of each
+            coordinate is scaled further by Adam's moment estimates).
+        traces: the trace estimate tr(H_t) used at step t; NaN for the baselines.
         in_region: whether θ_t lies where the objective's L is certified.
         undefined: steps where 1 + λ·tr(H_t) ≤ 0, with the policy's choice.
         checkpoints: θ_t at the requested steps.
         diverged_at: the first step whose gradient was non-finite or above the divergence
             threshold, where the run stopped; None if it ran to the end.
-        lr, curvature_scale: the settings used.
+        lr, curvature_scale: the settings used; lr is the rate before any schedule.
+        method: the optimizer, one of :data:`METHODS`.
     """
 
     losses: np.ndarray
@@ -46,6 +56,7 @@ class Trajectory:
     diverged_at: int | None = None
     lr: float = math.nan
     curvature_scale: float = math.nan
+    method: str = "adaptive"
 
     @property
     def steps(self) -> int:
@@ -65,8 +76,10 @@ def run_trajectory(
     num_probes: int = 1,
     undefined_policy: str = "positive-part",
     checkpoint_steps: Iterable[int] = (),
+    method: str = "adaptive",
+    lr_schedule: Callable[[int], float] | None = None,
 ) -> Trajectory:
-    """Run :class:`CurvatureAdaptiveSGD` for ``steps`` steps from the objective's θ₀.
+    """Run :class:`CurvatureAdaptiveSGD`, or a baseline, for ``steps`` steps from θ₀.
 
     Args:
         objective: the objective; its settings give lr and curvature_scale unless overridden.
@@ -75,8 +88,14 @@ def run_trajectory(
         stochastic: take steps with ``objective.stochastic_loss`` samples instead of the full
             loss; the gradient norms recorded are still those of the full loss.
         checkpoint_steps: steps t at which to keep a copy of θ_t.
+        method: ``"adaptive"`` (the rule), ``"sgd"`` (``torch.optim.SGD`` with rate lr, the
+            rule with λ = 0) or ``"adam"`` (``torch.optim.Adam`` with base rate lr and its
+            default betas); the curvature options apply to ``"adaptive"`` only.
+        lr_schedule: a multiplier m(t) of lr at step t, applied with
+            ``torch.optim.lr_scheduler.LambdaLR``; None keeps lr constant.
     """
     check_positive_int("steps", steps)
+    check_choice("method", method, METHODS)
     if stochastic and not is_stochastic(objective):
         raise ValueError(
             f"objective {objective.name!r} has no stochastic_loss; pass stochastic=False"
@@ -89,15 +108,23 @@ def run_trajectory(
     params = [
         tensor.detach().clone().requires_grad_(True) for tensor in objective.initial_parameters()
     ]
-    optimizer = CurvatureAdaptiveSGD(
-        params,
-        lr=lr,
-        curvature_scale=curvature_scale,
-        estimator=estimator,
-        num_probes=num_probes,
-        undefined_policy=undefined_policy,
-        seed=seed,
-    )
+    optimizer: torch.optim.Optimizer
+    if method == "adaptive":
+        optimizer = CurvatureAdaptiveSGD(
+            params,
+            lr=lr,
+            curvature_scale=curvature_scale,
+            estimator=estimator,
+            num_probes=num_probes,
+            undefined_policy=undefined_policy,
+            seed=seed,
+        )
+    elif method == "sgd":
+        optimizer = torch.optim.SGD(params, lr=lr)
+    else:
+        optimizer = torch.optim.Adam(params, lr=lr)
+    scheduler = None if lr_schedule is None else LambdaLR(optimizer, lr_schedule)
+    applied_lrs: list[float] = []
     sampler = torch.Generator().manual_seed(seed + 1)
     requested_checkpoints = set(checkpoint_steps)
 
@@ -120,14 +147,22 @@ def run_trajectory(
         def closure() -> Tensor:
             optimizer.zero_grad(set_to_none=True)
             if stochastic:
-                return objective.stochastic_loss(params, sampler)  # type: ignore[attr-defined]
-            return objective.loss(params)
+                loss = objective.stochastic_loss(params, sampler)  # type: ignore[attr-defined]
+            else:
+                loss = objective.loss(params)
+            # The adaptive optimizer differentiates the loss itself; the baselines need it done.
+            if method != "adaptive":
+                loss.backward()
+            return loss
 
+        applied_lrs.append(float(optimizer.param_groups[0]["lr"]))
         try:
             step_loss = optimizer.step(closure)
         except NonFiniteValueError:
             diverged_at = step
             break
+        if scheduler is not None:
+            scheduler.step()
         if not stochastic:
             loss_value = float(step_loss.detach())  # type: ignore[union-attr]
             norm_sq = _squared_norm([param.grad for param in params])
@@ -138,20 +173,29 @@ def run_trajectory(
         losses.append(loss_value)
         grad_norms.append(norm_sq)
 
-    history = optimizer.history
     completed = len(grad_norms)
     checkpoints = {step: point for step, point in checkpoints.items() if step < completed}
+    if isinstance(optimizer, CurvatureAdaptiveSGD):
+        history = optimizer.history
+        lrs = np.asarray(history.group_lrs(0)[:completed])
+        traces = np.asarray(history.traces[:completed])
+        undefined = [event for event in history.undefined if event.step < completed]
+    else:
+        lrs = np.asarray(applied_lrs[:completed])
+        traces = np.full(completed, np.nan)
+        undefined = []
     return Trajectory(
         losses=np.asarray(losses),
         grad_norms_sq=np.asarray(grad_norms),
-        lrs=np.asarray(history.group_lrs(0)[:completed]),
-        traces=np.asarray(history.traces[:completed]),
+        lrs=lrs,
+        traces=traces,
         in_region=np.asarray(region[:completed], dtype=bool),
-        undefined=[event for event in history.undefined if event.step < completed],
+        undefined=undefined,
         checkpoints=checkpoints,
         diverged_at=diverged_at,
         lr=lr,
-        curvature_scale=curvature_scale,
+        curvature_scale=curvature_scale if method == "adaptive" else math.nan,
+        method=method,
     )
 
 

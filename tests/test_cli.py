@@ -14,7 +14,13 @@ import pytest
 from curvature.verify import run_verification
 
 VERDICTS = {"holds", "fails", "inconclusive"}
-CLAIMS = {"estimator-accuracy", "lr-bounds", "stationarity-rate", "step-size-condition"}
+CLAIMS = {
+    "estimator-accuracy",
+    "loss-curve-model",
+    "lr-bounds",
+    "stationarity-rate",
+    "step-size-condition",
+}
 
 
 def run_cli(

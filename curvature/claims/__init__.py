@@ -2,6 +2,7 @@
 
 from curvature.claims.base import CheckContext, Claim, ClaimResult, Verdict
 from curvature.claims.estimator_accuracy import EstimatorAccuracy
+from curvature.claims.loss_curve_model import LossCurveModel
 from curvature.claims.lr_bounds import LearningRateBounds
 from curvature.claims.stationarity_rate import StationarityRate
 from curvature.claims.step_size_condition import StepSizeCondition, divergence_threshold
@@ -9,7 +10,13 @@ from curvature.claims.step_size_condition import StepSizeCondition, divergence_t
 
 def all_claims() -> tuple[Claim, ...]:
     """Return one instance of every claim check, in report order."""
-    return (EstimatorAccuracy(), LearningRateBounds(), StationarityRate(), StepSizeCondition())
+    return (
+        EstimatorAccuracy(),
+        LearningRateBounds(),
+        StationarityRate(),
+        LossCurveModel(),
+        StepSizeCondition(),
+    )
 
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "ClaimResult",
     "EstimatorAccuracy",
     "LearningRateBounds",
+    "LossCurveModel",
     "StationarityRate",
     "StepSizeCondition",
     "Verdict",

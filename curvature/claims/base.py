@@ -44,6 +44,8 @@ class ClaimResult:
         verdict: holds, fails or inconclusive.
         summary: one sentence with the deciding numbers, for tables.
         evidence: the numbers behind the verdict, JSON-ready.
+        setting: the setting of a claim checked in several (gradients, step policy), or
+            None for a claim with one verdict per objective.
     """
 
     claim: str
@@ -51,12 +53,14 @@ class ClaimResult:
     verdict: Verdict
     summary: str
     evidence: dict[str, Any] = field(default_factory=dict)
+    setting: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as a JSON-ready dict."""
         return {
             "claim": self.claim,
             "objective": self.objective,
+            "setting": self.setting,
             "verdict": self.verdict.value,
             "summary": self.summary,
             "evidence": to_json_ready(self.evidence),
@@ -70,10 +74,14 @@ class CheckContext:
     Attributes:
         seed: the seed of this check, derived from the run's seed, the claim and the objective.
         quick: whether to use the small budgets of ``curvature verify --quick``.
+        store: a dict shared by the checks of one verification, where a check may keep
+            expensive runs for another check to reuse. A check's result must not depend on
+            whether it finds them there. None disables the reuse.
     """
 
     seed: int
     quick: bool = False
+    store: dict[Any, Any] | None = field(default=None, compare=False, repr=False)
 
     def generator(self, offset: int = 0) -> np.random.Generator:
         """Return a NumPy generator seeded from this check's seed and ``offset``."""
@@ -104,6 +112,13 @@ class Claim(abc.ABC):
     @abc.abstractmethod
     def check(self, objective: Objective, context: CheckContext) -> ClaimResult:
         """Run the check and return its verdict."""
+
+    def check_all(self, objective: Objective, context: CheckContext) -> list[ClaimResult]:
+        """Run the check in every setting it has and return one verdict per setting.
+
+        Claims with one verdict per objective return ``[self.check(objective, context)]``.
+        """
+        return [self.check(objective, context)]
 
     def result(
         self, objective: Objective, verdict: Verdict, summary: str, **evidence: Any

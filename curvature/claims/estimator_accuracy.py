@@ -35,6 +35,7 @@ from curvature.estimators import (
 )
 from curvature.estimators._params import flatten
 from curvature.estimators.confidence import bernstein_radius, diagonal_term_range, trace_term_range
+from curvature.estimators.hutchinson import MOMENTS_PROOF
 from curvature.objectives.base import Objective
 from curvature.objectives.minibatch import DataObjective
 
@@ -126,6 +127,7 @@ class EstimatorAccuracy(Claim):
             "trace_standard_error": trace_sd,
             "trace_sample_variance_over_formula": variance_ratio,
             "reference_hvp_vs_closed_form_max_gap": reference_gap,
+            "variance_proof": MOMENTS_PROOF,
             "hvp_count": num_probes,
             "bound": "Bernstein radius from the exact variance and range of each term, with a "
             "union bound over n + 1 estimates; a ratio above 1 is a failure",

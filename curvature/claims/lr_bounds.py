@@ -23,7 +23,7 @@ from curvature.claims.base import (
     Verdict,
 )
 from curvature.objectives.base import Objective
-from curvature.optim.rule import learning_rate_bounds
+from curvature.optim.rule import BOUNDS_PROOF, learning_rate_bounds
 from curvature.trajectory import run_trajectory
 
 MAX_DENSE_PARAMETERS = 4000
@@ -79,6 +79,9 @@ class LearningRateBounds(Claim):
                     "eta_max": eta_max,
                     "within": eta_min - slack <= eta <= eta_max + slack,
                     "finite_upper_bound": math.isfinite(eta_max),
+                    # How far η_t is from each bound, relative to the bound: 0 means attained.
+                    "margin_above_eta_min": eta / eta_min - 1 if eta_min > 0 else math.inf,
+                    "margin_below_eta_max": eta_max / eta - 1,
                 }
             )
 
@@ -87,6 +90,7 @@ class LearningRateBounds(Claim):
             "n": n,
             "lr": lr,
             "curvature_scale": scale,
+            "bounds_proof": BOUNDS_PROOF,
             "steps": trajectory.steps,
             "estimator": "hutchinson, 1 Rademacher probe per step",
             "checkpoints": rows,

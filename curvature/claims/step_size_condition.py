@@ -10,29 +10,42 @@ The check finds the threshold by running the optimizer itself on (L/2)x² for a 
 L found by doubling, then bisection, and compares the measured threshold with L*. Because
 ηL grows like lr·√(L/λ), every lr > 0 fails for large enough L: the rule alone never
 guarantees descent. On other objectives with a certified L, the check reports whether the
-run's steps stayed below 2/L.
+run's steps stayed below 2/L, and tests the descent lemma
+f(θ_{t+1}) ≤ f(θ_t) − η_t(1 − Lη_t/2)‖∇f(θ_t)‖² at every step inside the certified region.
+L* and that bound are the results of the proofs ``step-size-threshold`` and ``descent-lemma``.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from curvature.claims.base import CheckContext, Claim, ClaimResult, Verdict
 from curvature.objectives.base import Objective, RunSettings
 from curvature.objectives.quadratic import scalar_quadratic
-from curvature.trajectory import run_trajectory
+from curvature.proofs import result_function
+from curvature.trajectory import Trajectory, run_trajectory
 
 STEPS_PER_TEST = 20
 BISECTION_TOLERANCE = 1e-7
 AGREEMENT_TOLERANCE = 1e-5
 MAX_L = 1e15
+THRESHOLD_PROOF = "step-size-threshold"
+DESCENT_PROOF = "descent-lemma"
+DESCENT_TOLERANCE = 1e-9
+"""Relative rounding slack when a measured loss is compared with the descent-lemma bound."""
 
 
 def divergence_threshold(lr: float, curvature_scale: float) -> float:
-    """Return L* = 2(λ + √(λ² + lr²))/lr², above which the rule diverges on (L/2)x²."""
-    return 2 * (curvature_scale + math.sqrt(curvature_scale**2 + lr**2)) / lr**2
+    """Return L* = 2(λ + √(λ² + lr²))/lr², above which the rule diverges on (L/2)x².
+
+    The value comes from the result ``divergence_threshold`` of the proof
+    ``step-size-threshold``, which derives it and shows that ηL < 2 exactly when L < L*.
+    """
+    threshold = result_function(THRESHOLD_PROOF, "divergence_threshold")
+    return float(threshold(lr, curvature_scale))
 
 
 class StepSizeCondition(Claim):
@@ -108,6 +121,7 @@ class StepSizeCondition(Claim):
             "curvature_scale": scale,
             "threshold_measured": measured,
             "threshold_closed_form": closed_form,
+            "threshold_proof": THRESHOLD_PROOF,
             "relative_gap": agreement,
             "bracket": [low, high],
             "counterexample": {"L": high, "eta": eta, "eta_times_L": eta * high},
@@ -137,6 +151,7 @@ class StepSizeCondition(Claim):
         run = run_trajectory(objective, steps, seed=context.torch_seed())
         products = run.lrs * L
         worst = int(np.argmax(products))
+        descent = _descent_lemma_check(run, L)
         evidence = {
             "L": L,
             "L_method": objective.smoothness.method,
@@ -147,13 +162,25 @@ class StepSizeCondition(Claim):
             "at_step": worst,
             "left_region": not bool(run.in_region.all()),
             "threshold_1d": divergence_threshold(run.lr, run.curvature_scale),
+            "descent_lemma": descent,
         }
+
+        # f(θ_{t+1}) above the proved bound means the certified L is wrong on this run.
+        if descent["violations"]:
+            return self.result(
+                objective,
+                Verdict.INCONCLUSIVE,
+                f"f(theta_t+1) exceeds the descent-lemma bound by {descent['max_excess']:.3g} at "
+                f"step {descent['worst_step']}, which contradicts L = {L:.4g}; eta_t*L cannot be "
+                "judged against it",
+                **evidence,
+            )
         if run.in_region.all() and products[worst] < 2:
             return self.result(
                 objective,
                 Verdict.HOLDS,
                 f"on this run max eta_t*L = {products[worst]:.3g} < 2 (L = {L:.4g}); the rule "
-                "itself does not ensure this: the settings do",
+                f"itself does not ensure this: the settings do{_descent_summary(descent)}",
                 **evidence,
             )
         if not run.in_region.all():
@@ -169,3 +196,42 @@ class StepSizeCondition(Claim):
             f"eta_t*L = {products[worst]:.3g} >= 2 at step {worst} (L = {L:.4g})",
             **evidence,
         )
+
+
+def _descent_lemma_check(run: Trajectory, L: float) -> dict[str, Any]:
+    # Every step whose two ends lie in the certified region must satisfy
+    # f(θ_{t+1}) ≤ f(θ_t) − η_t(1 − Lη_t/2)‖g_t‖², the bound of the proof descent-lemma.
+    next_loss_bound = result_function(DESCENT_PROOF, "next_loss_bound", "numpy")
+    current, following = run.losses[:-1], run.losses[1:]
+    bounds = np.asarray(next_loss_bound(current, run.lrs[:-1], L, run.grad_norms_sq[:-1]))
+    checked = run.in_region[:-1] & run.in_region[1:] & np.isfinite(following)
+
+    slack = DESCENT_TOLERANCE * (np.abs(current) + run.lrs[:-1] * run.grad_norms_sq[:-1] + 1.0)
+    excess = np.where(checked, following - bounds, -np.inf)
+    violations = int(np.sum(excess > slack))
+    worst = int(np.argmax(excess)) if excess.size else 0
+
+    # Tightness: the measured decrease over the guaranteed one, where a decrease is guaranteed.
+    guaranteed = current - bounds
+    measured = current - following
+    informative = checked & (guaranteed > 0)
+    ratios = measured[informative] / guaranteed[informative]
+    return {
+        "proof": DESCENT_PROOF,
+        "bound": "f(theta_t) - eta_t*(1 - L*eta_t/2)*||g_t||^2 on f(theta_t+1)",
+        "steps_checked": int(np.sum(checked)),
+        "violations": violations,
+        "max_excess": float(excess[worst]) if excess.size and np.isfinite(excess[worst]) else None,
+        "worst_step": worst,
+        "median_decrease_over_guaranteed": float(np.median(ratios)) if ratios.size else None,
+        "min_decrease_over_guaranteed": float(np.min(ratios)) if ratios.size else None,
+    }
+
+
+def _descent_summary(descent: dict[str, Any]) -> str:
+    if descent["min_decrease_over_guaranteed"] is None:
+        return ""
+    return (
+        f"; the descent lemma held at all {descent['steps_checked']} steps, each decrease at "
+        f"least {descent['min_decrease_over_guaranteed']:.3g} times the guaranteed one"
+    )

@@ -86,16 +86,19 @@ def run(arguments: argparse.Namespace) -> int:
 
 def format_table(verification: Verification) -> str:
     """Return the verdicts as a plain-text table, one row per result."""
-    rows = [(r.claim, r.objective, r.verdict.value, r.summary) for r in verification.results]
-    rows += [(e.claim, e.objective, "error", e.error) for e in verification.errors]
-    header = ("claim", "objective", "verdict", "evidence")
-    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]
+    rows = [
+        (r.claim, r.objective, r.setting or "", r.verdict.value, r.summary)
+        for r in verification.results
+    ]
+    rows += [(e.claim, e.objective, "", "error", e.error) for e in verification.errors]
+    header = ("claim", "objective", "setting", "verdict", "evidence")
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(4)]
     lines = []
     for row in [header, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:3], widths)]
-        lines.append("  ".join([*cells, row[3]]))
+        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths)]
+        lines.append("  ".join([*cells, row[4]]))
     counts = {
-        verdict: sum(1 for row in rows if row[2] == verdict)
+        verdict: sum(1 for row in rows if row[3] == verdict)
         for verdict in ("holds", "fails", "inconclusive", "error")
     }
     summary = ", ".join(f"{count} {verdict}" for verdict, count in counts.items() if count)

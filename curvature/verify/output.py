@@ -52,17 +52,19 @@ def markdown_table(verification: Verification) -> str:
         f"Seed {verification.seed}, {'quick' if verification.quick else 'full'} budgets, "
         f"{verification.seconds:.1f} s.",
         "",
-        "| claim | objective | verdict | evidence |",
-        "| --- | --- | --- | --- |",
+        "| claim | objective | setting | verdict | evidence |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for result in verification.results:
         summary = result.summary.replace("|", "\\|")
+        setting = result.setting or ""
         lines.append(
-            f"| {result.claim} | {result.objective} | {result.verdict.value} | {summary} |"
+            f"| {result.claim} | {result.objective} | {setting} | {result.verdict.value} "
+            f"| {summary} |"
         )
     for task in verification.errors:
         message = task.error.replace("|", "\\|")
-        lines.append(f"| {task.claim} | {task.objective} | error | {message} |")
+        lines.append(f"| {task.claim} | {task.objective} | | error | {message} |")
     if verification.skipped:
         lines += ["", "Skipped:", ""]
         lines += [

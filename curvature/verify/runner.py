@@ -1,7 +1,8 @@
 """Run every claim check on its objectives and collect the verdicts.
 
 Each (claim, objective) pair is one task with its own seed, derived from the run's seed and
-the two ids, so adding or removing a task changes no other task's randomness. A task that
+the two ids, so adding or removing a task changes no other task's randomness. A task gives
+one result, or one per setting for a claim checked in several settings. A task that
 raises is recorded as an error and the run goes on. The report is written after every task,
 so an interrupted run keeps every finished result.
 """
@@ -15,6 +16,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from curvature.claims import CheckContext, Claim, ClaimResult, all_claims
 from curvature.objectives import Objective, make_objective
@@ -116,10 +118,11 @@ def run_verification(
     verification = Verification(seed=seed, quick=quick)
     started = time.perf_counter()
     objectives: dict[str, Objective] = {}
+    store: dict[Any, Any] = {}
 
     for index, (claim, spec) in enumerate(tasks, start=1):
         task_started = time.perf_counter()
-        outcome = _run_task(claim, spec, seed, quick, objectives, verification)
+        outcome = _run_task(claim, spec, seed, quick, objectives, verification, store)
         elapsed = time.perf_counter() - task_started
         verification.seconds = time.perf_counter() - started
         if out_dir is not None:
@@ -137,6 +140,7 @@ def _run_task(
     quick: bool,
     objectives: dict[str, Objective],
     verification: Verification,
+    store: dict[Any, Any],
 ) -> str:
     try:
         if spec not in objectives:
@@ -148,10 +152,12 @@ def _run_task(
             verification.skipped.append(SkippedTask(claim.id, objective.name, reason))
             return f"skipped: {reason}"
 
-        context = CheckContext(seed=task_seed(seed, claim.id, objective.name), quick=quick)
-        result = claim.check(objective, context)
-        verification.results.append(result)
-        return result.verdict.value
+        context = CheckContext(
+            seed=task_seed(seed, claim.id, objective.name), quick=quick, store=store
+        )
+        results = claim.check_all(objective, context)
+        verification.results.extend(results)
+        return _outcome(results)
     except Exception as error:
         logger.warning("check %s on %s failed: %s: %s", claim.id, spec, type(error).__name__, error)
         logger.debug("traceback of the failed check", exc_info=True)
@@ -159,6 +165,12 @@ def _run_task(
             TaskError(claim.id, spec, f"{type(error).__name__}: {error}", traceback.format_exc())
         )
         return f"error: {type(error).__name__}: {error}"
+
+
+def _outcome(results: Sequence[ClaimResult]) -> str:
+    if len(results) == 1 and results[0].setting is None:
+        return results[0].verdict.value
+    return "; ".join(f"{result.setting}: {result.verdict.value}" for result in results)
 
 
 def _select_claims(claim_ids: Sequence[str] | None) -> list[Claim]:
