@@ -8,9 +8,25 @@ import sys
 from collections.abc import Sequence
 
 from curvature import __version__
-from curvature.cli import objectives_command, verify_command
+from curvature.cli import (
+    bench_command,
+    counterexamples_command,
+    faults_command,
+    objectives_command,
+    proofs_command,
+    rate_command,
+    verify_command,
+)
 
-COMMANDS = (verify_command, objectives_command)
+COMMANDS = (
+    verify_command,
+    objectives_command,
+    bench_command,
+    proofs_command,
+    faults_command,
+    counterexamples_command,
+    rate_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
