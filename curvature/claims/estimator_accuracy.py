@@ -15,6 +15,7 @@ rounding. It records the HVP count, which is n per batch, not O(n) work in total
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,7 +36,7 @@ from curvature.estimators import (
 )
 from curvature.estimators._params import flatten
 from curvature.estimators.confidence import bernstein_radius, diagonal_term_range, trace_term_range
-from curvature.estimators.hutchinson import MOMENTS_PROOF
+from curvature.estimators.hutchinson import MOMENTS_PROOF, HutchinsonSamples
 from curvature.objectives.base import Objective
 from curvature.objectives.minibatch import DataObjective
 
@@ -43,6 +44,8 @@ FALSE_ALARM_RATE = 0.01
 MAX_DENSE_PARAMETERS = 4000
 ROUNDING_TOLERANCE = 1e-9
 MINIBATCH_COUNT = 4
+PROBE_GRID_POINTS = 25
+"""Probe counts m, geometrically spaced, at which the error of the first m probes is stored."""
 
 
 class EstimatorAccuracy(Claim):
@@ -133,6 +136,8 @@ class EstimatorAccuracy(Claim):
             "union bound over n + 1 estimates; a ratio above 1 is a failure",
         }
 
+        evidence["error_by_probes"] = _error_by_probes(samples, H, share)
+
         minibatch = _check_minibatch_average(objective, params, context)
         if minibatch is not None:
             evidence["minibatch_average"] = minibatch
@@ -165,6 +170,35 @@ class EstimatorAccuracy(Claim):
                 f"{minibatch['max_error']:.2e}"  # type: ignore[index]
             )
         return self.result(objective, Verdict.FAILS, "; ".join(reasons), **evidence)
+
+
+def _error_by_probes(samples: HutchinsonSamples, H: torch.Tensor, share: float) -> dict[str, Any]:
+    # The errors of the estimates from the first m probes, for m on a geometric grid up to all
+    # of them. Beside them, the standard deviations from the exact variances: sqrt(Var/m) for
+    # the trace, and sqrt(mean_i Var_i / m) for the root mean square over diagonal entries.
+    num_probes = samples.trace.shape[0]
+    counts = np.unique(np.geomspace(1, num_probes, PROBE_GRID_POINTS).round().astype(np.int64))
+    index = torch.from_numpy(counts - 1)
+    divisor = torch.from_numpy(counts).to(samples.trace.dtype)
+
+    trace_means = samples.trace.cumsum(dim=0)[index] / divisor
+    diagonal_means = samples.diagonal.cumsum(dim=0)[index] / divisor[:, None]
+    trace_errors = (trace_means - torch.trace(H)).abs()
+    diagonal_errors = (diagonal_means - torch.diagonal(H)).pow(2).mean(dim=1).sqrt()
+
+    trace_var = trace_variance(H)
+    mean_diagonal_var = diagonal_variance(H).mean()
+    trace_radii = [
+        float(bernstein_radius(trace_var, trace_term_range(H), int(m), share)) for m in counts
+    ]
+    return {
+        "probes": counts.tolist(),
+        "trace_error": trace_errors.tolist(),
+        "trace_standard_deviation": (trace_var / divisor).sqrt().tolist(),
+        "trace_radius": trace_radii,
+        "diagonal_rms_error": diagonal_errors.tolist(),
+        "diagonal_rms_standard_deviation": (mean_diagonal_var / divisor).sqrt().tolist(),
+    }
 
 
 def _check_minibatch_average(

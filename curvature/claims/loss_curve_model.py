@@ -19,10 +19,11 @@ from curvature.claims.base import (
     ClaimResult,
     Verdict,
 )
+from curvature.claims.series import thinned_series
 from curvature.claims.stationarity_rate import DEFAULT_BUDGET, QUICK_BUDGET, setting_runs
 from curvature.objectives.base import Objective, is_stochastic
 from curvature.rates import RateSetting, StepPolicy
-from curvature.rates.loss_model import fit_loss_curve
+from curvature.rates.loss_model import fit_loss_curve, residual_band
 
 RELATIVE_TOLERANCE = 0.05
 """The accuracy asked of the model: residuals within 5 % of the loss."""
@@ -86,6 +87,13 @@ class LossCurveModel(Claim):
                 if key not in ("verdict", "summary")
             },
         }
+        evidence["curve"] = thinned_series(
+            {
+                "mean_loss": losses.mean(axis=0),
+                "band": residual_band(losses, rtol=RELATIVE_TOLERANCE, alpha_level=NOISE_LEVEL),
+            },
+            losses.shape[1],
+        )
         return ClaimResult(
             self.id, objective.name, Verdict(fit.verdict), fit.summary, evidence, label
         )

@@ -22,6 +22,7 @@ from curvature.claims.base import (
     ClaimResult,
     Verdict,
 )
+from curvature.claims.series import learning_rate_series
 from curvature.objectives.base import Objective
 from curvature.optim.rule import BOUNDS_PROOF, learning_rate_bounds
 from curvature.trajectory import run_trajectory
@@ -106,6 +107,7 @@ class LearningRateBounds(Claim):
             },
             "eta_range": [float(trajectory.lrs.min()), float(trajectory.lrs.max())],
             "all_eta_finite": bool(np.all(np.isfinite(trajectory.lrs))),
+            "eta_series": learning_rate_series(trajectory),
         }
 
         if not rows:

@@ -15,11 +15,13 @@ from curvature.cli import (
     objectives_command,
     proofs_command,
     rate_command,
+    report_command,
     verify_command,
 )
 
 COMMANDS = (
     verify_command,
+    report_command,
     objectives_command,
     bench_command,
     proofs_command,

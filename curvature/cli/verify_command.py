@@ -9,6 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from curvature.claims.base import to_json_ready
+from curvature.cli.progress import ProgressBar
+from curvature.cli.report_command import add_bench_argument, write_report
+from curvature.report import (
+    ReportDependencyError,
+    ReportFiles,
+    ReportInputError,
+    check_writable_folder,
+    load_bench,
+    pyplot,
+)
 from curvature.verify import Verification, report_data, run_verification
 
 DEFAULT_OUT = Path("curvature-results")
@@ -44,19 +54,39 @@ def register(subparsers: Any) -> None:
         metavar="ID",
         help="a claim id; repeat for several (default: all)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="DIR",
+        help="also write DIR/report.html and DIR/report.md with plots of the evidence "
+        "(needs matplotlib; `curvature report` makes them later from verdicts.json)",
+    )
+    add_bench_argument(parser)
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (a bar on a terminal, one line per check otherwise)",
+    )
     parser.add_argument("--json", action="store_true", help="print verdicts.json to stdout")
     parser.set_defaults(run=run)
 
 
 def run(arguments: argparse.Namespace) -> int:
     """Run the verification and print the table; return the exit status."""
-    show_progress = not arguments.quiet
+    # A report that cannot be written should stop the run before it starts, not after.
+    problem = _report_problem(arguments.report, arguments.bench)
+    if problem is not None:
+        print(f"curvature verify: error: {problem}", file=sys.stderr)
+        return 2
+
+    bar = ProgressBar.on_stderr(arguments.quiet)
+    log_lines = not arguments.quiet and not bar.enabled
 
     def progress(
         index: int, total: int, claim: str, objective: str, outcome: str, seconds: float
     ) -> None:
-        if show_progress:
+        bar.update(index, total, f"{claim} on {objective}: {outcome}")
+        if log_lines:
             print(
                 f"[{index}/{total}] {claim} on {objective}: {outcome} ({seconds:.1f} s)",
                 file=sys.stderr,
@@ -75,13 +105,62 @@ def run(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"curvature verify: error: {error}", file=sys.stderr)
         return 2
+    finally:
+        bar.close()
+
+    files = None
+    if arguments.report is not None:
+        files = _write_report(verification, arguments)
 
     if arguments.json:
         print(json.dumps(to_json_ready(report_data(verification)), indent=2))
     else:
         print(format_table(verification))
         print(f"\nReport: {arguments.out / 'verdicts.json'} and {arguments.out / 'verdicts.md'}")
+        if files is not None:
+            print(f"Plots: {files.html} and {files.markdown}")
+    if arguments.report is not None and files is None:
+        return 2
     return 1 if verification.errors else 0
+
+
+def _report_problem(folder: Path | None, bench: Path | None) -> str | None:
+    # Why --report DIR or --bench FILE cannot be used, or None: matplotlib missing, DIR not
+    # writable, FILE not a benchmark record, or FILE without a report to draw it in.
+    if folder is None:
+        return None if bench is None else "argument --bench: a cost plot needs --report DIR"
+    try:
+        pyplot()
+        check_writable_folder(folder)
+    except (ReportDependencyError, ReportInputError) as error:
+        return f"argument --report: {error}"
+    if bench is not None:
+        try:
+            load_bench(bench)
+        except ReportInputError as error:
+            return f"argument --bench: {error}"
+    return None
+
+
+def _write_report(verification: Verification, arguments: argparse.Namespace) -> ReportFiles | None:
+    # The report is drawn from the same document as verdicts.json, so that `curvature report`
+    # on that file gives the same content.
+    document = json.loads(json.dumps(to_json_ready(report_data(verification))))
+    try:
+        return write_report(
+            document,
+            source=arguments.out / "verdicts.json",
+            out_dir=arguments.report,
+            bench_file=arguments.bench,
+            bench_folders=[arguments.out, arguments.report],
+            quiet=arguments.quiet,
+        )
+    except ReportInputError as error:
+        argument = "--report" if error.argument == "--out" else error.argument
+        print(f"curvature verify: error: argument {argument}: {error}", file=sys.stderr)
+    except ReportDependencyError as error:
+        print(f"curvature verify: error: argument --report: {error}", file=sys.stderr)
+    return None
 
 
 def format_table(verification: Verification) -> str:

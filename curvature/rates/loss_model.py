@@ -91,6 +91,26 @@ def exponential_model(t: np.ndarray, L0: float, alpha: float, L_inf: float) -> n
     return L0 * np.exp(-alpha * t) + L_inf
 
 
+def residual_band(table: np.ndarray, *, rtol: float, alpha_level: float) -> np.ndarray:
+    """Return the band max(rtol·|m(t)|, z·se(t)) of the module docstring at every step.
+
+    Args:
+        table: L(t) for t = 0, …, N−1, shape (S, N) for S seeds.
+        rtol: the accuracy asked of the model, relative to the loss.
+        alpha_level: the family-wise level of the noise term over the N steps.
+    """
+    seeds, steps = table.shape
+    mean = table.mean(axis=0)
+
+    # The model's accuracy, or the noise between seeds where that is larger.
+    band = rtol * np.abs(mean)
+    if seeds >= 2:
+        standard_error = table.std(axis=0, ddof=1) / math.sqrt(seeds)
+        z = stats.t.ppf(1 - alpha_level / (2 * steps), seeds - 1)
+        band = np.maximum(band, z * standard_error)
+    return np.maximum(band, np.finfo(np.float64).tiny)
+
+
 def fit_loss_curve(
     losses: np.ndarray, *, rtol: float = 0.05, alpha_level: float = 0.01
 ) -> LossCurveFit:
@@ -115,16 +135,9 @@ def fit_loss_curve(
         raise ValueError("`losses` must be finite; cut the curves where a run diverged")
     seeds, steps = table.shape
     t = np.arange(steps, dtype=np.float64)
-
-    # The band: the model's accuracy, or the noise between seeds where that is larger.
     mean = table.mean(axis=0)
     tolerance = rtol * np.abs(mean)
-    band = tolerance
-    if seeds >= 2:
-        standard_error = table.std(axis=0, ddof=1) / math.sqrt(seeds)
-        z = stats.t.ppf(1 - alpha_level / (2 * steps), seeds - 1)
-        band = np.maximum(band, z * standard_error)
-    band = np.maximum(band, np.finfo(np.float64).tiny)
+    band = residual_band(table, rtol=rtol, alpha_level=alpha_level)
 
     fitted = _fit(t, mean, band)
     if fitted is None:

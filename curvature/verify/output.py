@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -11,12 +12,21 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curvature.bench.machine import machine_facts
 from curvature.claims.base import to_json_ready
 
 if TYPE_CHECKING:
     from curvature.verify.runner import Verification
 
-REPORTED_PACKAGES = ("torch", "numpy", "scipy", "sympy", "scikit-learn", "hypothesis")
+REPORTED_PACKAGES = (
+    "torch",
+    "numpy",
+    "scipy",
+    "sympy",
+    "scikit-learn",
+    "hypothesis",
+    "matplotlib",
+)
 DISTRIBUTION = "curvature-lr-toolkit"
 
 
@@ -31,12 +41,34 @@ def versions() -> dict[str, str]:
     return found
 
 
+def configuration(verification: Verification) -> dict[str, Any]:
+    """Return what decides a verification's numbers: toolkit version, seed, budgets, tasks."""
+    return {
+        "toolkit": versions()[DISTRIBUTION],
+        "seed": verification.seed,
+        "quick": verification.quick,
+        "claims": list(verification.claims),
+        "objectives": verification.objective_specs,
+    }
+
+
+def configuration_hash(settings: dict[str, Any]) -> str:
+    """Return the first 16 hex digits of the SHA-256 of ``settings`` as canonical JSON."""
+    canonical = json.dumps(settings, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
 def report_data(verification: Verification) -> dict[str, Any]:
     """Return the JSON document of a verification."""
+    settings = configuration(verification)
     return {
         "seed": verification.seed,
         "quick": verification.quick,
         "seconds": round(verification.seconds, 3),
+        "started_at": verification.started_at,
+        "configuration": settings,
+        "configuration_hash": configuration_hash(settings),
+        "machine": machine_facts("cpu"),
         "versions": versions(),
         "results": [result.to_dict() for result in verification.results],
         "skipped": [vars(task) for task in verification.skipped],

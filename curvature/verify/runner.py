@@ -15,6 +15,7 @@ import traceback
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,13 @@ class SkippedTask:
 
 @dataclass
 class Verification:
-    """The outcome of a run of ``curvature verify``."""
+    """The outcome of a run of ``curvature verify``.
+
+    Attributes:
+        claims: the ids of the claims run, in order.
+        objective_specs: the objectives requested, or None for each claim's own.
+        started_at: the UTC start time in ISO 8601.
+    """
 
     seed: int
     quick: bool
@@ -60,6 +67,9 @@ class Verification:
     errors: list[TaskError] = field(default_factory=list)
     skipped: list[SkippedTask] = field(default_factory=list)
     seconds: float = 0.0
+    claims: list[str] = field(default_factory=list)
+    objective_specs: list[str] | None = None
+    started_at: str = ""
 
 
 ProgressCallback = Callable[[int, int, str, str, str, float], None]
@@ -115,7 +125,13 @@ def run_verification(
         for spec in objective_specs:
             make_objective(spec, seed)
 
-    verification = Verification(seed=seed, quick=quick)
+    verification = Verification(
+        seed=seed,
+        quick=quick,
+        claims=[claim.id for claim in claims],
+        objective_specs=None if objective_specs is None else list(objective_specs),
+        started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
     started = time.perf_counter()
     objectives: dict[str, Objective] = {}
     store: dict[Any, Any] = {}
