@@ -41,6 +41,8 @@ from curvature.claims.base import (
     ClaimResult,
     Verdict,
 )
+from curvature.claims.rate_evidence import descent_bound_table, quantity_tables
+from curvature.claims.stall import transient_stall
 from curvature.objectives.base import Objective, is_stochastic
 from curvature.proofs import result_function
 from curvature.rates import (
@@ -184,10 +186,17 @@ class StationarityRate(Claim):
         # The explicit bound on every deterministic run, and the baselines beside constant lr.
         bound = _bound_on_runs(objective, runs)
         evidence["explicit_bound"] = bound
+        evidence["tables"] = quantity_tables(objective, runs, assessments)
+        if isinstance(bound, dict):
+            evidence["explicit_bound_table"] = descent_bound_table(objective, runs)
         if setting.policy is StepPolicy.CONSTANT and budget.baseline_horizon:
             evidence["baselines"] = _baselines(objective, setting, budget, context)
 
         verdict, summary = _decide(bound, setting, best)
+        transient = _transient(setting, best, trajectories, objective.lower_bound)
+        if transient is not None:
+            verdict, summary = Verdict.INCONCLUSIVE, transient
+            evidence["transient_stall"] = True
         if "baselines" in evidence:
             summary += "; baselines: " + _baseline_note(evidence["baselines"])
         summary += _assumption_note(objective, trajectories)
@@ -220,6 +229,18 @@ def _decide(
             f"fit: {best.summary}"
         )
     return Verdict(best.verdict), best.summary
+
+
+def _transient(
+    setting: RateSetting,
+    assessment: RateAssessment,
+    trajectories: list[Trajectory],
+    lower_bound: float | None,
+) -> str | None:
+    # Only deterministic runs that each cover the whole grid show whether they still move.
+    if setting.stochastic or setting.policy is not StepPolicy.CONSTANT:
+        return None
+    return transient_stall(assessment, trajectories, lower_bound)
 
 
 def _baseline_note(baselines: dict[str, Any]) -> str:
@@ -287,11 +308,12 @@ def _baselines(
             seed=context.seed,
             deterministic=not setting.stochastic,
         )
+        transient = _transient(baseline, assessment, runs.trajectories, objective.lower_bound)
         baselines[method] = {
             "lr": float(runs.lrs[0]),
             "seeds": seeds,
-            "verdict": assessment.verdict,
-            "summary": assessment.summary,
+            "verdict": assessment.verdict if transient is None else Verdict.INCONCLUSIVE.value,
+            "summary": assessment.summary if transient is None else transient,
             "slope": None if assessment.slope is None else assessment.slope.to_dict(),
         }
     return baselines
