@@ -6,6 +6,7 @@ calls it. The formulas are sympy's LaTeX of the very expressions the proofs chec
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,20 @@ INDEX_NAME = "README.md"
 COMPARISON_NAME = "performance-estimation.md"
 
 
+# "<" before a letter opens an HTML tag in Markdown, as in "<grad f(x), d>".
+_TAG_OPENING = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def markdown_text(text: str) -> str:
+    """Escape the plain-text notation of a proof for Markdown.
+
+    The texts write products as ``a*b``, subscripts as ``x_i`` and inner products as
+    ``<u, v>``, which Markdown would render as emphasis and as an HTML tag.
+    """
+    escaped = text.replace("*", "\\*").replace("_", "\\_")
+    return _TAG_OPENING.sub("&lt;", escaped)
+
+
 def page_name(proof: Proof) -> str:
     """Return the file name of a proof's page."""
     return f"{proof.id}.md"
@@ -26,7 +41,7 @@ def page_name(proof: Proof) -> str:
 def proof_page(proof: Proof) -> str:
     """Return the Markdown page of one proof: statement, assumptions, steps and results."""
     lines = [f"# {proof.title}", "", GENERATED_NOTE, "", f"Proof id: `{proof.id}`.", ""]
-    lines += ["## Statement", "", proof.statement, ""]
+    lines += ["## Statement", "", markdown_text(proof.statement), ""]
 
     lines += ["## Assumptions", ""]
     for assumption in proof.assumptions:
@@ -35,16 +50,18 @@ def proof_page(proof: Proof) -> str:
             if assumption.proved_in
             else ""
         )
-        lines.append(f"- **{assumption.name}**{source}: {assumption.statement}.")
+        statement = markdown_text(assumption.statement)
+        lines += [f"- **{markdown_text(assumption.name)}**{source}: {statement}.", ""]
+        # Python-Markdown (MkDocs) keeps a paragraph inside a list item only when it is indented
+        # by four spaces; CommonMark (GitHub) accepts that indent too.
         conditions = assumption.latex()
         if conditions:
-            lines.append(f"  $${conditions}$$")
+            lines += [f"    $${conditions}$$", ""]
         if assumption.symbols:
             domains = "; ".join(
                 f"${sp.latex(symbol)}$: {describe_domain(symbol)}" for symbol in assumption.symbols
             )
-            lines.append(f"  Symbols: {domains}.")
-    lines.append("")
+            lines += [f"    Symbols: {domains}.", ""]
 
     lines += [
         "## Derivation",
@@ -55,8 +72,9 @@ def proof_page(proof: Proof) -> str:
         "",
     ]
     for number, step in enumerate(proof.steps, start=1):
-        lines += [f"{number}. **{step.name}** ({step.kind}): {step.reason}.", ""]
-        lines += [f"   $${step.latex()}$$", ""]
+        name, reason = markdown_text(step.name), markdown_text(step.reason)
+        lines += [f"{number}. **{name}** ({step.kind}): {reason}.", ""]
+        lines += [f"    $${step.latex()}$$", ""]
 
     lines += [
         "## Results",
@@ -67,18 +85,19 @@ def proof_page(proof: Proof) -> str:
     for result in proof.results:
         arguments = ", ".join(f"${sp.latex(argument)}$" for argument in result.arguments)
         lines += [
-            f"- `{result.name}`({arguments}): {result.description}.",
-            f"  $${sp.latex(result.expression)}$$",
+            f"- `{result.name}`({arguments}): {markdown_text(result.description)}.",
+            "",
+            f"    $${sp.latex(result.expression)}$$",
+            "",
         ]
-    lines.append("")
 
     if proof.findings:
         lines += ["## What this says about the paper's claims", ""]
-        lines += [f"- {finding}" for finding in proof.findings]
+        lines += [f"- {markdown_text(finding)}" for finding in proof.findings]
         lines.append("")
     if proof.references:
         lines += ["## References", ""]
-        lines += [f"- {reference}" for reference in proof.references]
+        lines += [f"- {markdown_text(reference)}" for reference in proof.references]
         lines.append("")
     return "\n".join(lines)
 

@@ -1,6 +1,6 @@
 """Distribution-free confidence radii for Hutchinson estimates, from variance and range.
 
-Each Hutchinson term is bounded: z_i (Hz)_i − H_ii = z_i Σ_{j≠i} H_ij z_j lies within
+Each Hutchinson term is bounded: ``z_i (Hz)_i − H_ii = z_i Σ_{j≠i} H_ij z_j`` lies within
 ±R_i with R_i = Σ_{j≠i} |H_ij|, and zᵀHz − tr(H) lies within ±Σ_{i≠j} |H_ij|. For a mean of
 m independent terms with variance σ² and range ±R, Bernstein's inequality gives
 

@@ -180,7 +180,7 @@ def hutchinson_trace(
 
 
 def diagonal_variance(H: Tensor) -> Tensor:
-    """Return Var[z_i (Hz)_i] = Σ_{j≠i} H_ij² for one Rademacher probe, entry by entry.
+    """Return ``Var[z_i (Hz)_i] = Σ_{j≠i} H_ij²`` for one Rademacher probe, entry by entry.
 
     The formula is the result ``diagonal_variance`` of the proof ``hutchinson-moments``,
     evaluated on tensors with lambdify.

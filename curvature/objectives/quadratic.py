@@ -13,7 +13,7 @@ from curvature.objectives.base import Objective, RunSettings, Smoothness
 
 
 class Quadratic(Objective):
-    """½ (θ − θ*)ᵀ A (θ − θ*) with A = Q diag(eigenvalues) Qᵀ and Q a random rotation.
+    """``½ (θ − θ*)ᵀ A (θ − θ*)`` with A = Q diag(eigenvalues) Qᵀ and Q a random rotation.
 
     The Hessian is A everywhere, so L = max |eigenvalue| is exact on all of Rⁿ, and
     tr(H) = Σ eigenvalues. The loss is bounded below by 0 when every eigenvalue is
@@ -24,7 +24,8 @@ class Quadratic(Objective):
         seed: fixes Q (Haar-distributed, from ``scipy.stats.ortho_group``), θ* and θ₀.
         settings: optimizer settings for the checks.
         name: the id in reports.
-        minimizer, start: θ* and θ₀; drawn from the seed when not given.
+        minimizer: θ*; drawn from the seed when not given.
+        start: θ₀; drawn from the seed when not given.
     """
 
     def __init__(
@@ -76,7 +77,7 @@ class Quadratic(Objective):
         return [self._start.clone()]
 
     def loss(self, params: Sequence[Tensor]) -> Tensor:
-        """Return ½ (θ − θ*)ᵀ A (θ − θ*)."""
+        """Return ``½ (θ − θ*)ᵀ A (θ − θ*)``."""
         offset = params[0] - self.minimizer.to(params[0])
         return 0.5 * offset @ (self.matrix.to(params[0]) @ offset)
 

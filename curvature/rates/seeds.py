@@ -98,7 +98,8 @@ def seed_bounds(
 
     Args:
         samples: one value per seed, shape (S,).
-        lower_confidence, upper_confidence: levels of the one-sided bounds, in (0, 1).
+        lower_confidence: level of the one-sided lower bound, in (0, 1).
+        upper_confidence: level of the one-sided upper bound, in (0, 1).
         generator: the randomness of the bootstrap.
     """
     check_probability("lower_confidence", lower_confidence)

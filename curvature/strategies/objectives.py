@@ -29,7 +29,7 @@ def quadratics(
     *,
     settings: st.SearchStrategy[RunSettings] | None = None,
 ) -> st.SearchStrategy[Quadratic]:
-    """Generate f(θ) = ½ (θ − θ*)ᵀ A (θ − θ*) with known L, μ and minimizer.
+    """Generate ``f(θ) = ½ (θ − θ*)ᵀ A (θ − θ*)`` with known L, μ and minimizer.
 
     A = Q diag(λ) Qᵀ with λ from ``spectrum`` (default :func:`~curvature.strategies.spectra`:
     1 to 8 eigenvalues in [−10, 10]) and Q Haar-distributed from a seed, which also fixes θ*
