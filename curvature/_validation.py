@@ -58,7 +58,8 @@ def check_choice(name: str, value: T, choices: Collection[T]) -> T:
 
 
 def _as_real(name: str, value: float) -> float:
-    if isinstance(value, bool):
+    # float() would accept the strings "0.1" and "nan", which a caller never means as a rate.
+    if isinstance(value, (bool, str, bytes)):
         raise ValueError(f"`{name}` must be a real number, got {value!r}")
     try:
         number = float(value)

@@ -120,6 +120,25 @@ def test_unknown_claim_exits_two(tmp_path):
     assert "unknown claim id 'speedup'" in completed.stderr
 
 
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (("--seed", "-1"), "argument --seed: expected a seed from 0 to 4294967295, got -1"),
+        (("--objective", "os:getcwd"), "objective factory 'os:getcwd' returned str"),
+        (("--out", "taken"), "argument --out: cannot write to folder taken"),
+    ],
+)
+def test_invalid_verify_arguments_exit_two_before_any_check(tmp_path, arguments, expected):
+    (tmp_path / "taken").write_text("a file, not a folder")
+
+    completed = run_cli("verify", "--claim", "lr-bounds", *arguments, cwd=tmp_path)
+
+    assert completed.returncode == 2
+    assert expected in completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert not (tmp_path / "curvature-results" / "verdicts.json").exists()
+
+
 USER_MODULE = """
 import torch
 from curvature.objectives import Objective, Quadratic, RunSettings, Smoothness

@@ -308,6 +308,7 @@ def test_half_precision_parameters_rejected():
         ({"undefined_policy": "ignore"}, "`undefined_policy` must be one of"),
         ({"lr_min": 0.5, "lr_max": 0.1}, "`lr_min` must not exceed `lr_max`"),
         ({"lr_max": 0.0}, "`lr_max` must be a finite number greater than 0, got 0.0"),
+        ({"lr": "0.1"}, "`lr` must be a real number, got '0.1'"),
     ],
     ids=[
         "lr",
@@ -319,6 +320,7 @@ def test_half_precision_parameters_rejected():
         "policy",
         "bounds",
         "lr-max",
+        "lr-string",
     ],
 )
 def test_constructor_rejects_invalid_arguments(kwargs, message):

@@ -157,5 +157,29 @@ def test_average_needs_every_step(tmp_path, capsys):
 
 def test_invalid_constant_exits_two(tmp_path, capsys):
     path = write_wide_csv(tmp_path / "log.csv", series(1.0, 2))
-    assert main(["rate", str(path), "--exponent", "0.5", "--constant", "-1"]) == 2
-    assert "--constant must be a positive number, got -1.0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:
+        main(["rate", str(path), "--exponent", "0.5", "--constant", "-1"])
+    assert exit_info.value.code == 2
+    assert (
+        "argument --constant: expected a finite number greater than 0, got '-1'"
+        in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--exponent", "-1", "expected a finite number greater than 0, got '-1'"),
+        ("--exponent", "nan", "expected a finite number, got 'nan'"),
+        ("--seed", "-3", "expected a seed from 0 to 4294967295, got -3"),
+    ],
+)
+def test_invalid_option_exits_two_naming_it(tmp_path, capsys, option, value, expected):
+    path = write_wide_csv(tmp_path / "log.csv", series(1.0, 2))
+    arguments = ["rate", str(path), "--exponent", "0.5", option, value]
+    if option == "--exponent":
+        arguments = ["rate", str(path), option, value]
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2
+    assert f"argument {option}: {expected}" in capsys.readouterr().err

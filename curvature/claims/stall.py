@@ -72,9 +72,15 @@ def transient_stall(
         return None
     return (
         f"Q stalls from T = {stall_start}, but the runs are still moving, not at a floor: at "
-        f"T = {last}, ||grad f||^2 is {min(rises):.3g} to {max(rises):.3g} times Q on every "
-        f"seed, and f - f* fell by {min(falls):.1%} to {max(falls):.1%} since the stall "
-        f"began. A running minimum may stay flat through such a transient under an "
-        f"O(1/sqrt(T)) rate with a large constant, so the data do not decide; a run to "
+        f"T = {last}, ||grad f||^2 is {_span(rises, '.3g')} times Q on every seed, and "
+        f"f - f* fell by {_span(falls, '.1%')} since the stall began. A running minimum may "
+        "stay flat through such a transient under an O(1/sqrt(T)) rate with a large "
+        "constant, so the data do not decide; a run to "
         f"T = {SETTLE_FACTOR * last} would (engine: {assessment.summary})"
     )
+
+
+def _span(values: list[float], spec: str) -> str:
+    # "at least a" over seeds, or one figure when every seed gives the same.
+    low, high = format(min(values), spec), format(max(values), spec)
+    return low if low == high else f"{low} to {high}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from curvature.cli import arguments as types
+
 
 def register(subparsers: Any) -> None:
     """Add the ``counterexamples`` subcommand."""
@@ -27,17 +29,17 @@ def register(subparsers: Any) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options shared by the subcommand and ``python -m`` entry point."""
     parser.add_argument(
-        "--lr", type=float, help="base rate of one divergence search (with --lambda)"
+        "--lr", type=types.positive_float, help="base rate of one divergence search (with --lambda)"
     )
     parser.add_argument(
         "--lambda",
         dest="curvature_scale",
-        type=float,
+        type=types.non_negative_float,
         help="curvature scale of that search (default: three built-in (lr, lambda) pairs)",
     )
     parser.add_argument(
         "--resolution",
-        type=float,
+        type=types.positive_float,
         default=1.0,
         help="grid step of L in the divergence search (default: 1)",
     )

@@ -30,9 +30,14 @@ def run(arguments: argparse.Namespace) -> int:
     for fact in facts:
         L = "unknown" if fact["L"] is None else f"{fact['L']:.6g}"
         certified = "certified" if fact["L_certified"] else "not certified"
-        lower = "none" if fact["lower_bound"] is None else f"{fact['lower_bound']:.6g}"
+        lower = (
+            "no lower bound f* known"
+            if fact["lower_bound"] is None
+            else f"f* >= {fact['lower_bound']:.6g}"
+        )
+        region = "" if fact["L_region"] in (None, "none") else f"; on {fact['L_region']}"
         print(
             f"{fact['name']}: n = {fact['num_parameters']}, L = {L} ({certified}: "
-            f"{fact['L_method']}; on {fact['L_region']}), f* >= {lower}"
+            f"{fact['L_method']}{region}), {lower}"
         )
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,12 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.worst_case and arguments.markdown is None:
         print("curvature proofs: error: --worst-case needs --markdown DIR", file=sys.stderr)
         return 2
+
+    if arguments.markdown is not None:
+        problem = _unwritable(arguments.markdown)
+        if problem is not None:
+            print(f"curvature proofs: error: argument --markdown: {problem}", file=sys.stderr)
+            return 2
 
     try:
         selected = [proofs.build_proof(proof_id) for proof_id in arguments.ids]
@@ -113,3 +120,15 @@ def _write_markdown(directory: Path, selected: list[Any], worst_case: bool, quie
     if not quiet:
         print(f"wrote {len(written)} pages to {directory}")
     return 0
+
+
+def _unwritable(folder: Path) -> str | None:
+    # Checked before the proofs run, so that a bad folder does not cost their time.
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        return f"cannot write to folder {folder}: {reason}; expected a writable folder"
+    return None

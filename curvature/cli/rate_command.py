@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from curvature.claims.base import to_json_ready
+from curvature.cli import arguments as types
 from curvature.rates import RateRules, assess_rate, check_bound
 from curvature.rates.logs import (
     QUANTITIES,
@@ -40,14 +41,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="the CSV or JSON log")
     parser.add_argument(
         "--exponent",
-        type=float,
+        type=types.positive_float,
         required=True,
         metavar="P",
         help="the claimed exponent P of Q(T) <= C*T^-P (0.5 for an O(1/sqrt(T)) rate)",
     )
     parser.add_argument(
         "--constant",
-        type=float,
+        type=types.positive_float,
         metavar="C",
         help="also check the explicit bound Q(T) <= C*T^-P at every logged horizon and seed",
     )
@@ -59,7 +60,7 @@ def register(subparsers: Any) -> None:
         "values up to T ('best'), or their mean ('average', needs every step)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the bootstrap over seeds (default: 0)"
+        "--seed", type=types.seed, default=0, help="seed of the bootstrap over seeds (default: 0)"
     )
     parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
     parser.set_defaults(run=run)
@@ -119,7 +120,8 @@ def run(arguments: argparse.Namespace) -> int:
         f"{arguments.file}: Q(T) <= C*T^-{arguments.exponent:g} ({arguments.quantity} of the log)"
     )
     print(
-        f"  data: {len(series)} seeds ({', '.join(entry.seed for entry in series)}), "
+        f"  data: {len(series)} {'seed' if len(series) == 1 else 'seeds'} "
+        f"({', '.join(entry.seed for entry in series)}), "
         f"{horizons.size} horizons T in [{int(horizons[0])}, {int(horizons[-1])}]"
     )
     if assessment.bound is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from curvature.claims.base import to_json_ready
+from curvature.cli import arguments as types
 from curvature.cli.progress import ProgressBar
 from curvature.cli.report_command import add_bench_argument, write_report
 from curvature.report import (
@@ -36,11 +37,11 @@ def register(subparsers: Any) -> None:
             "verdicts, 1 when a check could not run, and 2 on invalid arguments."
         ),
     )
-    parser.add_argument("--quick", action="store_true", help="small budgets: about 30 s on 2 cores")
+    parser.add_argument("--quick", action="store_true", help="small budgets: about 25 s on 2 cores")
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: ./{DEFAULT_OUT})"
     )
-    parser.add_argument("--seed", type=int, default=0, help="run seed (default: 0)")
+    parser.add_argument("--seed", type=types.seed, default=0, help="run seed (default: 0)")
     parser.add_argument(
         "--objective",
         action="append",
@@ -75,6 +76,11 @@ def run(arguments: argparse.Namespace) -> int:
     """Run the verification and print the table; return the exit status."""
     # A report that cannot be written should stop the run before it starts, not after.
     problem = _report_problem(arguments.report, arguments.bench)
+    if problem is None:
+        try:
+            check_writable_folder(arguments.out)
+        except ReportInputError as error:
+            problem = f"argument --out: {error}"
     if problem is not None:
         print(f"curvature verify: error: {problem}", file=sys.stderr)
         return 2
@@ -102,7 +108,9 @@ def run(arguments: argparse.Namespace) -> int:
             claim_ids=arguments.claim,
             progress=progress,
         )
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
+        # Invalid ids and objective factories that return something other than an
+        # Objective; failures inside a check are recorded per check instead.
         print(f"curvature verify: error: {error}", file=sys.stderr)
         return 2
     finally:

@@ -107,8 +107,8 @@ class CurvatureAdaptiveSGD(Optimizer):
         seed: int | None = None,
         record_history: bool = True,
     ) -> None:
-        check_positive("lr", lr)
-        check_non_negative("curvature_scale", curvature_scale)
+        lr = check_positive("lr", lr)
+        curvature_scale = check_non_negative("curvature_scale", curvature_scale)
         _check_lr_bounds(lr_min, lr_max)
         defaults = {
             "lr": lr,

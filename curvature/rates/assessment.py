@@ -289,7 +289,7 @@ def assess_rate(
             INCONCLUSIVE,
             f"the usable horizons T in [{int(grid[0])}, {int(grid[-1])}] span {span:.2g} decades "
             f"in {grid.size} points, but {rules.min_decades:g} decades with at least "
-            f"{rules.min_points} points per {rules.window_decades:g} decade(s) are needed: run "
+            f"{rules.min_points} points per {_decades(rules.window_decades)} are needed: run "
             f"to T = {needed} or beyond",
             p,
             seeds,
@@ -477,8 +477,11 @@ def _summary(
         f"slope at T = {int(grid[-1])}: {slope.mean:.3f} (<= {slope.upper:.3f} at "
         f"{rules.holds_confidence:.0%}, >= {slope.lower:.3f} at {rules.fails_confidence:.0%}), "
         f"{rules.lookahead_decades:g} decade on: {projected.mean:.3f}; fit on T in "
-        f"[{int(grid[window.start])}, {int(grid[-1])}] over {slope.seeds} seeds"
+        f"[{int(grid[window.start])}, {int(grid[-1])}] over {slope.seeds} "
+        f"{'seed' if slope.seeds == 1 else 'seeds'}"
     )
+    if slope.seeds > 1 and slope.lower == slope.upper:
+        text += " (the seeds gave identical values, so the bounds are those of one run)"
     if window.start > 0:
         text += f", transient T < {int(grid[window.start])} left out"
     if plateau is not None:
@@ -578,3 +581,7 @@ def _validate(horizons: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
             "measured on a quantity such as a squared gradient norm or a loss gap"
         )
     return grid.astype(np.int64), table
+
+
+def _decades(count: float) -> str:
+    return "decade" if count == 1 else f"{count:g} decades"

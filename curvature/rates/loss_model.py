@@ -227,18 +227,19 @@ def _verdict(
     if outside.any():
         where = ", ".join(f"t in [{first}, {last}]" for first, last in misfit)
         rest = (
-            f"a refit on t >= {described_from} is within the band on all of that stretch"
+            f"the model does describe the curve from t = {described_from} on: a refit there "
+            "stays within the band"
             if described_from is not None
             else "no refit on a later stretch is within the band there either"
         )
         return FAILS, (
             f"{fitted}: the model misses the curve beyond tolerance and noise at "
-            f"{int(outside.sum())} of {steps} steps, by up to {relative.max():.2g} of the loss "
+            f"{int(outside.sum())} of {steps} steps, by up to {relative.max():.0%} of the loss "
             f"({where}); {rest}"
         )
     if beyond_tolerance.any():
         return INCONCLUSIVE, (
-            f"{fitted}: the model misses the curve by up to {relative.max():.2g} of the loss at "
+            f"{fitted}: the model misses the curve by up to {relative.max():.0%} of the loss at "
             f"{int(beyond_tolerance.sum())} of {steps} steps, but within the noise between "
             "seeds there; more seeds would settle it"
         )
@@ -251,7 +252,7 @@ def _verdict(
             f"{horizon}"
         )
     return HOLDS, (
-        f"{fitted}: within {relative.max():.2g} of the loss at every one of {steps} steps, "
+        f"{fitted}: within {relative.max():.1%} of the loss at every one of {steps} steps, "
         f"over {time_constants:.3g} time constants"
     )
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from hypothesis import find, settings
 from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
 
 from curvature.claims.step_size_condition import divergence_threshold
 from curvature.errors import UndefinedLearningRateError
@@ -203,7 +204,11 @@ def format_diverging(found: DivergingCurvature) -> str:
 def run_from_arguments(arguments: argparse.Namespace) -> int:
     """Search both counterexamples and print them; return 0 when every search matched."""
     if (arguments.lr is None) != (arguments.curvature_scale is None):
-        print("error: give --lr and --lambda together", file=sys.stderr)
+        print(
+            "curvature counterexamples: error: give --lr and --lambda together, or neither "
+            "for the built-in pairs",
+            file=sys.stderr,
+        )
         return 2
     pairs = (
         [RunSettings(arguments.lr, arguments.curvature_scale)]
@@ -216,7 +221,18 @@ def run_from_arguments(arguments: argparse.Namespace) -> int:
         "\ndivergence on (L/2)x^2, smallest diverging L found by hypothesis against "
         "L* = 2(lambda + sqrt(lambda^2 + lr^2))/lr^2:"
     )
-    results = [smallest_diverging_curvature(run, resolution=arguments.resolution) for run in pairs]
+    try:
+        results = [
+            smallest_diverging_curvature(run, resolution=arguments.resolution) for run in pairs
+        ]
+    except NoSuchExample:
+        print(
+            f"curvature counterexamples: error: no diverging L was found on the grid of step "
+            f"--resolution {arguments.resolution:g}; expected a step well below the threshold "
+            "L* printed by the closed form (the default is 1)",
+            file=sys.stderr,
+        )
+        return 2
     for found in results:
         print(format_diverging(found))
     return 0 if all(found.matches for found in results) else 1

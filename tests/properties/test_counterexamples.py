@@ -80,3 +80,13 @@ def test_command_line_prints_both(capsys):
 def test_command_line_needs_lr_and_lambda_together(capsys):
     assert counterexamples.main(["--lr", "1"]) == 2
     assert "give --lr and --lambda together" in capsys.readouterr().err
+
+
+def test_command_line_reports_a_grid_without_divergence(capsys):
+    # Grid points k * 1e-12 with k <= 1e9 stay below 1e-3, far below L* = 401.
+    status = counterexamples.main(["--lr", "0.1", "--lambda", "1", "--resolution", "1e-12"])
+
+    assert status == 2
+    assert "no diverging L was found on the grid of step --resolution 1e-12" in (
+        capsys.readouterr().err
+    )
