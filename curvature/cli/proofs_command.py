@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from curvature.report.errors import ReportInputError
+from curvature.report.files import check_writable_folder
 
 
 def register(subparsers: Any) -> None:
@@ -59,9 +61,11 @@ def run(arguments: argparse.Namespace) -> int:
         return 2
 
     if arguments.markdown is not None:
-        problem = _unwritable(arguments.markdown)
-        if problem is not None:
-            print(f"curvature proofs: error: argument --markdown: {problem}", file=sys.stderr)
+        # Checked before the proofs run, so that a bad folder does not cost their time.
+        try:
+            check_writable_folder(arguments.markdown)
+        except ReportInputError as error:
+            print(f"curvature proofs: error: argument --markdown: {error}", file=sys.stderr)
             return 2
 
     try:
@@ -120,15 +124,3 @@ def _write_markdown(directory: Path, selected: list[Any], worst_case: bool, quie
     if not quiet:
         print(f"wrote {len(written)} pages to {directory}")
     return 0
-
-
-def _unwritable(folder: Path) -> str | None:
-    # Checked before the proofs run, so that a bad folder does not cost their time.
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        reason = error.strerror or str(error)
-        return f"cannot write to folder {folder}: {reason}; expected a writable folder"
-    return None
