@@ -183,3 +183,16 @@ def test_invalid_option_exits_two_naming_it(tmp_path, capsys, option, value, exp
         main(arguments)
     assert exit_info.value.code == 2
     assert f"argument {option}: {expected}" in capsys.readouterr().err
+
+
+def test_first_infinite_logged_step_is_reported(tmp_path, capsys):
+    table = series(1.0, 2)
+    diverged = int(np.searchsorted(STEPS, 151))
+    table[0, diverged:] = np.inf
+    path = write_wide_csv(tmp_path / "log.csv", table)
+
+    assert main(["rate", str(path), "--exponent", "0.5"]) == 0
+
+    output = capsys.readouterr().out
+    assert f"first infinite value in the log: step {STEPS[diverged]}" in output
+    assert "verdict: fails" in output

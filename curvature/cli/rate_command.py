@@ -17,6 +17,7 @@ from curvature.rates import RateRules, assess_rate, check_bound
 from curvature.rates.logs import (
     QUANTITIES,
     LogFormatError,
+    LogSeries,
     common_table,
     horizon_table,
     read_log,
@@ -85,6 +86,7 @@ def run(arguments: argparse.Namespace) -> int:
             bound = arguments.constant * steps.astype(np.float64) ** -arguments.exponent
             bound_check = check_bound(steps, values, bound)
 
+        first_infinite = _first_infinite_step(series, arguments.quantity)
         assessment = assess_rate(
             horizons,
             table,
@@ -104,6 +106,7 @@ def run(arguments: argparse.Namespace) -> int:
         "claim": f"Q(T) <= C*T^-{arguments.exponent:g}",
         "quantity": arguments.quantity,
         "seed_names": [entry.seed for entry in series],
+        "first_infinite_step": first_infinite,
         "grid": horizons,
         "table": table,
         "rules": {
@@ -129,6 +132,15 @@ def run(arguments: argparse.Namespace) -> int:
             f"  explicit bound C = {arguments.constant:g}: worst ratio Q/(C*T^-P) = "
             f"{assessment.bound.worst_ratio:.3g} at T = {assessment.bound.worst_horizon}"
         )
+    if first_infinite is not None:
+        # The fit reads a thinned grid of horizons; the log itself may turn infinite earlier.
+        print(f"  first infinite value in the log: step {first_infinite}")
     print(f"  verdict: {assessment.verdict}")
     print(f"  {assessment.summary}")
     return 0
+
+
+def _first_infinite_step(series: list[LogSeries], quantity: str) -> int | None:
+    steps, values = common_table(series, quantity)
+    infinite = np.isinf(values).any(axis=0)
+    return int(steps[np.argmax(infinite)]) if infinite.any() else None
