@@ -245,3 +245,20 @@ def test_json_flag_prints_the_document(tmp_path):
     )
     document = json.loads(completed.stdout)
     assert document["results"][0]["evidence"]["relative_gap"] < 1e-5
+
+
+def test_terminal_table_cuts_long_evidence_to_width():
+    from curvature.claims.base import ClaimResult, Verdict
+    from curvature.cli.verify_command import format_table
+    from curvature.verify import Verification
+
+    evidence = "slope " + "x" * 300
+    result = ClaimResult("stationarity-rate", "rosenbrock", Verdict.FAILS, evidence, {})
+    verification = Verification(seed=0, quick=True, results=[result])
+
+    cut = format_table(verification, width=120).splitlines()
+    whole = format_table(verification).splitlines()
+
+    assert max(len(line) for line in cut) == 120
+    assert cut[1].endswith("...")
+    assert whole[1].endswith(evidence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,10 @@ from curvature.report import (
 from curvature.verify import Verification, report_data, run_verification
 
 DEFAULT_OUT = Path("curvature-results")
+
+
+MIN_EVIDENCE = 40
+"""The fewest evidence characters a row keeps on a narrow terminal."""
 
 
 def register(subparsers: Any) -> None:
@@ -123,7 +128,9 @@ def run(arguments: argparse.Namespace) -> int:
     if arguments.json:
         print(json.dumps(to_json_ready(report_data(verification)), indent=2))
     else:
-        print(format_table(verification))
+        # On a terminal the evidence is cut to one line per row; verdicts.md keeps all of it.
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        print(format_table(verification, width))
         print(f"\nReport: {arguments.out / 'verdicts.json'} and {arguments.out / 'verdicts.md'}")
         if files is not None:
             print(f"Plots: {files.html} and {files.markdown}")
@@ -171,8 +178,12 @@ def _write_report(verification: Verification, arguments: argparse.Namespace) -> 
     return None
 
 
-def format_table(verification: Verification) -> str:
-    """Return the verdicts as a plain-text table, one row per result."""
+def format_table(verification: Verification, width: int | None = None) -> str:
+    """Return the verdicts as a plain-text table, one row per result.
+
+    With ``width``, each evidence cell is cut to fit a terminal of that many columns and
+    ends in "..."; verdicts.md keeps the whole text. Without it, nothing is cut.
+    """
     rows = [
         (r.claim, r.objective, r.setting or "", r.verdict.value, r.summary)
         for r in verification.results
@@ -180,10 +191,14 @@ def format_table(verification: Verification) -> str:
     rows += [(e.claim, e.objective, "", "error", e.error) for e in verification.errors]
     header = ("claim", "objective", "setting", "verdict", "evidence")
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(4)]
+    room = None if width is None else max(width - sum(widths) - 2 * len(widths), MIN_EVIDENCE)
     lines = []
     for row in [header, *rows]:
-        cells = [cell.ljust(width) for cell, width in zip(row[:4], widths)]
-        lines.append("  ".join([*cells, row[4]]))
+        cells = [cell.ljust(column) for cell, column in zip(row[:4], widths)]
+        evidence = row[4]
+        if room is not None and len(evidence) > room:
+            evidence = evidence[: room - 3] + "..."
+        lines.append("  ".join([*cells, evidence]))
     counts = {
         verdict: sum(1 for row in rows if row[3] == verdict)
         for verdict in ("holds", "fails", "inconclusive", "error")
