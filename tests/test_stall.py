@@ -50,7 +50,7 @@ def assess(runs):
     return assess_rate(grid, table, 0.5, deterministic=True)
 
 
-def test_moving_trajectory_makes_stall_inconclusive():
+def test_moving_run_stall_inconclusive():
     runs = stalled_runs(rise=10.0, fall=0.05)
     assessment = assess(runs)
     assert assessment.verdict == "fails"
@@ -58,7 +58,8 @@ def test_moving_trajectory_makes_stall_inconclusive():
     note = transient_stall(assessment, runs, lower_bound=0.0)
 
     assert note is not None
-    assert "still moving" in note and f"T = {10 * STEPS}" in note
+    assert "still moving" in note
+    assert f"T = {10 * STEPS}" in note
 
 
 @pytest.mark.parametrize(
@@ -78,7 +79,7 @@ def test_floor_or_cycle_keeps_failing(rise, fall):
     assert transient_stall(assessment, runs, lower_bound=0.0) is None
 
 
-def test_unknown_lower_bound_or_divergence_keeps_failing():
+def test_unbounded_or_diverged_keeps_failing():
     runs = stalled_runs(rise=10.0, fall=0.05)
     assessment = assess(runs)
 
@@ -87,7 +88,7 @@ def test_unknown_lower_bound_or_divergence_keeps_failing():
     assert transient_stall(assessment, diverged, lower_bound=0.0) is None
 
 
-def test_holding_verdict_is_left_alone():
+def test_holding_verdict_left_alone():
     t = np.arange(1, STEPS + 1, dtype=float)
     runs = [trajectory(1.0 / t * (1 + 0.01 * seed), 10.0 / t) for seed in range(3)]
 

@@ -2,12 +2,14 @@
 
 Theorem 1's quantity Q(T) = min_{t<T} ‖∇f(θ_t)‖² stops falling whenever the iterates leave
 the point where the minimum was reached. That happens at a floor, where the iterates hover
-and the claim fails, but also in a transient: gradient descent on Rosenbrock's function
-passes a flat stretch early, then climbs to larger gradients along the curved valley for
-thousands of steps before it converges. An O(1/√T) bound with a large constant allows a flat
-Q over any finite stretch, so a flat Q of a trajectory that is still moving decides nothing.
+and the claim fails. It also happens in a transient. Gradient descent on Rosenbrock's
+function passes a flat stretch early, then climbs to larger gradients along the curved
+valley for thousands of steps before it converges. An O(1/√T) bound with a large constant
+allows a flat Q over any finite stretch, so a flat Q of a trajectory that is still moving
+decides nothing.
 
-A deterministic run is taken as moving when both hold at the last horizon, on every seed:
+A deterministic run counts as moving when both conditions are true at the last horizon, on
+every seed:
 
 * ‖∇f(θ_T)‖² is at least :data:`RISE_FACTOR` times Q(T), so the iterate has left the
   point of the minimum;
@@ -21,14 +23,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from curvature.rates import RateAssessment, running_minimum
+from curvature.rates import RateAssessment
 from curvature.trajectory import Trajectory
 
 RISE_FACTOR = 4.0
-"""The least ratio ‖∇f(θ_T)‖² / Q(T) of a trajectory that has left its minimum."""
+"""The minimum ratio ‖∇f(θ_T)‖² / Q(T) of a trajectory that has left its minimum."""
 
 PROGRESS = 0.01
-"""The least relative fall of f − f* over the stall of a trajectory that still descends."""
+"""The minimum relative fall of f − f* over the stall of a trajectory that still descends."""
 
 SETTLE_FACTOR = 10
 """How many times the last horizon the settling run should reach."""
@@ -63,7 +65,7 @@ def transient_stall(
         if gradients.size < last or stall_start < 1 or stall_start > last:
             return None
 
-        best = running_minimum(gradients)[-1]
+        best = gradients.min()
         rises.append(gradients[-1] / best if best > 0 else np.inf)
         start_gap = losses[stall_start - 1]
         falls.append(1.0 - losses[-1] / start_gap if start_gap > 0 else 0.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,9 @@ from curvature.rates import RateRules, assess_rate, check_bound
 from curvature.rates.logs import (
     QUANTITIES,
     LogFormatError,
-    LogSeries,
     common_table,
-    horizon_table,
     read_log,
+    thin_table,
 )
 
 
@@ -69,24 +67,19 @@ def register(subparsers: Any) -> None:
 
 def run(arguments: argparse.Namespace) -> int:
     """Read the log, assess the rate and print the verdict; return the exit status."""
+    # argparse has checked --exponent, --constant and --seed; the file is checked here.
     try:
-        if not math.isfinite(arguments.exponent):
-            raise ValueError(f"--exponent must be a finite number, got {arguments.exponent}")
-        if arguments.constant is not None and not (
-            math.isfinite(arguments.constant) and arguments.constant > 0
-        ):
-            raise ValueError(f"--constant must be a positive number, got {arguments.constant}")
         series = read_log(arguments.file)
-        horizons, table = horizon_table(series, arguments.quantity)
+        steps, values = common_table(series, arguments.quantity)
+        horizons, table = thin_table(steps, values)
 
         # The explicit bound is checked at every logged step, not only on the fit's grid.
         bound_check = None
         if arguments.constant is not None:
-            steps, values = common_table(series, arguments.quantity)
             bound = arguments.constant * steps.astype(np.float64) ** -arguments.exponent
             bound_check = check_bound(steps, values, bound)
 
-        first_infinite = _first_infinite_step(series, arguments.quantity)
+        first_infinite = _first_infinite_step(steps, values)
         assessment = assess_rate(
             horizons,
             table,
@@ -140,7 +133,6 @@ def run(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def _first_infinite_step(series: list[LogSeries], quantity: str) -> int | None:
-    steps, values = common_table(series, quantity)
+def _first_infinite_step(steps: np.ndarray, values: np.ndarray) -> int | None:
     infinite = np.isinf(values).any(axis=0)
     return int(steps[np.argmax(infinite)]) if infinite.any() else None

@@ -27,7 +27,7 @@ DEFAULT_OUT = Path("curvature-results")
 
 
 MIN_EVIDENCE = 40
-"""The fewest evidence characters a row keeps on a narrow terminal."""
+"""The minimum number of evidence characters a row keeps on a narrow terminal."""
 
 
 def register(subparsers: Any) -> None:

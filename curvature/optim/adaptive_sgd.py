@@ -18,7 +18,12 @@ from curvature._validation import (
     check_positive_int,
 )
 from curvature.errors import MissingGraphError, NonFiniteValueError
-from curvature.optim.graph_trace import ESTIMATORS, MISSING_GRAPH_MESSAGE, graph_trace
+from curvature.optim.graph_trace import (
+    ESTIMATORS,
+    MISSING_GRAPH_MESSAGE,
+    graph_trace,
+    is_graph_freed,
+)
 from curvature.optim.history import CurvatureHistory, UndefinedRateEvent
 from curvature.optim.rule import UNDEFINED_POLICIES, adaptive_learning_rate
 
@@ -393,7 +398,7 @@ def _differentiate(loss: Tensor, params: list[Tensor], create_graph: bool) -> li
     try:
         grads = torch.autograd.grad(loss, params, create_graph=create_graph, allow_unused=True)
     except RuntimeError as error:
-        if "second time" in str(error) or "freed" in str(error):
+        if is_graph_freed(error):
             # The closure ran a plain backward whose gradients happened to be all zero.
             raise MissingGraphError(MISSING_GRAPH_MESSAGE) from error
         raise

@@ -123,10 +123,7 @@ def _batched_products(
         )
         return list(products)
     except RuntimeError as error:
-        if "graph a second time" in str(error) or "freed" in str(error):
-            raise MissingGraphError(
-                "the graph behind the gradients was already freed: " + MISSING_GRAPH_MESSAGE
-            ) from error
+        _raise_if_graph_freed(error)
         # Batched backward has no rule for some operations; a loop gives the same values.
         warnings.warn(
             f"batched double backward failed ({error}); computing the HVPs one by one",
@@ -153,12 +150,21 @@ def _single_products(
             grads, list(params), grad_outputs=grad_outputs, retain_graph=True, allow_unused=True
         )
     except RuntimeError as error:
-        if "graph a second time" in str(error) or "freed" in str(error):
-            raise MissingGraphError(
-                "the graph behind the gradients was already freed: " + MISSING_GRAPH_MESSAGE
-            ) from error
+        _raise_if_graph_freed(error)
         raise
     return list(products)
+
+
+def is_graph_freed(error: RuntimeError) -> bool:
+    """Return whether autograd raised ``error`` because the graph was already freed."""
+    return "graph a second time" in str(error) or "freed" in str(error)
+
+
+def _raise_if_graph_freed(error: RuntimeError) -> None:
+    if is_graph_freed(error):
+        raise MissingGraphError(
+            "the graph behind the gradients was already freed: " + MISSING_GRAPH_MESSAGE
+        ) from error
 
 
 def _rademacher(shape: tuple[int, ...], generator: torch.Generator, like: Tensor) -> Tensor:

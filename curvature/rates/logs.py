@@ -241,12 +241,19 @@ def common_table(series: list[LogSeries], quantity: str = "value") -> tuple[np.n
 def horizon_table(
     series: list[LogSeries], quantity: str = "value", per_decade: int = 10
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return :func:`common_table` thinned to about ``per_decade`` horizons per decade of T.
-
-    Each horizon is the largest common step at or below a point of a geometric grid, so the
-    fit weighs every decade of T alike.
-    """
+    """Return :func:`common_table` thinned by :func:`thin_table`."""
     steps, table = common_table(series, quantity)
+    return thin_table(steps, table, per_decade)
+
+
+def thin_table(
+    steps: np.ndarray, table: np.ndarray, per_decade: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the columns of ``table`` at about ``per_decade`` steps per decade of T.
+
+    Each kept step is the largest one at or below a point of a geometric grid, so the fit
+    weighs every decade of T alike.
+    """
     count = max(2, math.ceil(math.log10(steps[-1] / steps[0]) * per_decade) + 1)
     targets = np.geomspace(steps[0], steps[-1], count)
     indices = np.unique(np.searchsorted(steps, targets + 1e-9, side="right") - 1)
