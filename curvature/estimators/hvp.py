@@ -100,11 +100,12 @@ def batched_hvp(
     ``"reverse-over-reverse"`` (vjp of grad, which equals Hv because H is symmetric), or
     ``"auto"``, which tries reverse-over-reverse first and falls back to forward-over-reverse.
     Reverse-over-reverse comes first because it was the faster of the two on every model that
-    ``curvature bench`` measured on CPU (2.76 against 3.04 gradients per HVP on a
-    10⁵-parameter MLP, 2 threads; docs/benchmarks.md), and because some operations have no forward-mode derivative of their
-    backward pass (in torch 2.13, ``mse_loss`` raises "ZeroTensors are immutable"). A loss may
-    declare the mode that ``"auto"`` tries first as ``loss_fn.hvp_mode``, which
-    :func:`curvature.bench.choose_hvp_mode` sets from a measurement on that loss.
+    ``curvature bench`` measured on CPU (2.76 against 3.04 gradients per HVP on a 10⁵-parameter
+    MLP, 2 threads; docs/benchmarks.md), and because some operations have no forward-mode
+    derivative of their backward pass (in torch 2.13, ``mse_loss`` raises "ZeroTensors are
+    immutable"). A loss may declare the mode that ``"auto"`` tries first as
+    ``loss_fn.hvp_mode``, which :func:`curvature.bench.choose_hvp_mode` sets from a
+    measurement on that loss.
 
     A loss that draws random numbers, such as dropout in training mode, must draw the same
     ones at every call, so that all rows belong to one loss. Such a loss runs under
